@@ -1,0 +1,85 @@
+/* cmd — one file per verb: parse options, call the library, render, pick
+ * the exit code. The only layer that prints, exits or reads the environment. */
+#ifndef QUENCH_CMD_H
+#define QUENCH_CMD_H
+
+#include "util/util.h"
+
+#include <getopt.h>
+
+/* Exit codes (docs/quench.1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1,   /* findings over a threshold, policy failed */
+	EXIT_USAGE = 2,
+	EXIT_RUNTIME = 3,    /* bad image, I/O, network */
+};
+
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;   /* full help text for `quench help VERB` */
+};
+
+extern const struct verb verbs[];
+const struct verb *verb_find(const char *name);
+
+int cmd_help(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* ---- shared option handling (common.c) ----------------------------------- */
+
+enum out_format { FORMAT_TABLE, FORMAT_JSON };
+
+/* Options every verb has. */
+struct common_opts {
+	const char *output;        /* -o FILE, NULL = stdout */
+	enum out_format format;
+	bool format_set;
+	bool quiet;                /* -q */
+	int verbose;               /* -v, repeatable */
+};
+
+/* The long options and the short letters of struct common_opts, to splice
+ * into a verb's own getopt tables. */
+#define COMMON_SHORTOPTS "o:qvh"
+#define COMMON_LONGOPTS                                      \
+	{ "output", required_argument, NULL, 'o' },           \
+	{ "format", required_argument, NULL, 'F' },           \
+	{ "quiet", no_argument, NULL, 'q' },                  \
+	{ "verbose", no_argument, NULL, 'v' },                \
+	{ "help", no_argument, NULL, 'h' }
+
+/* Handle one common option; returns 1 when handled, 0 when not common,
+ * -1 (after printing) on a bad value. Extra formats a verb accepts beyond
+ * table and json are not handled here. */
+int common_opt(struct common_opts *co, int c, const char *arg, const char *verb);
+/* Defaults after parsing: format table on a terminal, json elsewhere;
+ * logging level from -q/-v. */
+void common_finish(struct common_opts *co);
+
+/* Print "quench: VERB: MESSAGE" once and return EXIT_RUNTIME. */
+int fail(const char *verb, const struct qerr *err);
+/* Print a usage error with a hint and return EXIT_USAGE. */
+int usage_error(const char *verb, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* Open the output (-o FILE atomically, or stdout). out_close commits or,
+ * when ok is false, removes the temporary; a failed write to stdout is a
+ * failure (fflush checked). */
+struct output {
+	FILE *f;
+	struct atomic_file af;
+	bool to_file;
+};
+int out_open(struct output *o, const char *path, struct qerr *err);
+int out_close(struct output *o, bool ok, struct qerr *err);
+
+/* Number of CPUs to use for parallel work. */
+int cpu_count(void);
+
+#endif

@@ -1,0 +1,39 @@
+/* quench: the verb table and nothing else. */
+#include "cmd/cmd.h"
+
+const struct verb verbs[] = {
+	{ "inspect", cmd_inspect, "show an image's manifest, config, layers and history",
+	  "usage: quench inspect [--platform OS/ARCH[/VARIANT]] [--format table|json|raw-manifest|raw-config]\n"
+	  "                      [-o FILE] IMAGE\n" },
+	{ "unpack", cmd_unpack, "apply an image's layers into a directory",
+	  "usage: quench unpack [--platform P] [--devices] [--no-owner] IMAGE DIR\n" },
+	{ "import", cmd_import, "make an image from a root filesystem (directory or tar)",
+	  "usage: quench import [--config FILE] [--entrypoint JSON|CMD] [--cmd JSON|CMD] [--env K=V]...\n"
+	  "                     [--user U] [--workdir DIR] [--label K=V]... [--expose PORT]...\n"
+	  "                     [--compress gzip|zstd|none] [--level N] ROOTFS DEST\n" },
+	{ "copy", cmd_copy, "convert an image between transports, recompressing layers",
+	  "usage: quench copy [--platform P] [--compress gzip|zstd|none] [--level N] SRC DST\n" },
+	{ "export", cmd_export, "write an image's flattened root filesystem as one tar",
+	  "usage: quench export [--platform P] IMAGE FILE.tar\n" },
+	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return cmd_help(1, argv) == EXIT_OK ? EXIT_USAGE : EXIT_USAGE;
+	const char *name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("quench %s\n", QUENCH_VERSION);
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	}
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		return cmd_help(1, argv);
+	const struct verb *v = verb_find(name);
+	if (!v) {
+		fprintf(stderr, "quench: '%s' is not a verb; see 'quench help'\n", name);
+		return EXIT_USAGE;
+	}
+	return v->fn(argc - 1, argv + 1);
+}
