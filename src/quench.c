@@ -14,7 +14,9 @@ const struct verb verbs[] = {
 	{ "copy", cmd_copy, "convert an image between transports, recompressing layers",
 	  "usage: quench copy [--platform P] [--compress gzip|zstd|none] [--level N] SRC DST\n" },
 	{ "export", cmd_export, "write an image's flattened root filesystem as one tar",
-	  "usage: quench export [--platform P] IMAGE FILE.tar\n" },
+	  "usage: quench export [--platform P] [--no-cache] IMAGE FILE.tar\n" },
+	{ "cache", cmd_cache, "list or prune the cache of unpacked images",
+	  "usage: quench cache [list | dir | prune [--all | --older-than DAYS]]\n" },
 	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },
 	{ NULL, NULL, NULL, NULL },
 };

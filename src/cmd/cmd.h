@@ -3,6 +3,7 @@
 #ifndef QUENCH_CMD_H
 #define QUENCH_CMD_H
 
+#include "image/image.h"
 #include "util/util.h"
 
 #include <getopt.h>
@@ -31,6 +32,7 @@ int cmd_unpack(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 
 /* ---- shared option handling (common.c) ----------------------------------- */
 
@@ -79,7 +81,34 @@ struct output {
 int out_open(struct output *o, const char *path, struct qerr *err);
 int out_close(struct output *o, bool ok, struct qerr *err);
 
+/* $QUENCH_CACHE_DIR, else $XDG_CACHE_HOME/quench, else ~/.cache/quench.
+ * Caller frees. */
+char *cache_dir(void);
+
 /* Number of CPUs to use for parallel work. */
 int cpu_count(void);
+
+/* Parse an IMAGE argument and open it for the given --platform (NULL: the
+ * host's). */
+struct image *open_image_arg(const char *arg, const char *platform, struct qerr *err);
+
+/* Unpack img into dir (which must not exist, or be empty) through a
+ * temporary sibling renamed into place. Shared by unpack and export. */
+int unpack_to_dir(struct image *img, const char *dir, const struct extract_opts *eo,
+		  struct extract_stats *stats, unpack_progress_fn fn, void *ctx, struct qerr *err);
+
+/* Progress on stderr, only when it is a terminal and not -q. */
+struct progress {
+	bool on;
+	const char *label;
+	uint64_t total;
+	uint64_t last_shown_ms;
+	uint64_t start_ms;
+};
+void progress_start(struct progress *p, const struct common_opts *co, const char *label,
+		    uint64_t total);
+void progress_update(struct progress *p, uint64_t done);
+void progress_end(struct progress *p);
+uint64_t now_ms(void);
 
 #endif

@@ -1,5 +1,8 @@
 /* Options, output and errors shared by every verb. */
 #include "cmd.h"
+#include "image/image.h"
+
+#include <time.h>
 
 #include <errno.h>
 
@@ -110,4 +113,70 @@ int cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
+}
+
+struct image *open_image_arg(const char *arg, const char *platform, struct qerr *err)
+{
+	struct image_ref ref = IMAGE_REF_INIT;
+	struct platform want;
+	if (platform && platform_parse(platform, &want, err) < 0)
+		return NULL;
+	if (image_ref_parse(arg, &ref, err) < 0)
+		return NULL;
+	struct image *img = image_open(&ref, platform ? &want : NULL, err);
+	image_ref_release(&ref);
+	return img;
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void progress_start(struct progress *p, const struct common_opts *co, const char *label,
+		    uint64_t total)
+{
+	p->on = !co->quiet && isatty(STDERR_FILENO);
+	p->label = label;
+	p->total = total;
+	p->start_ms = now_ms();
+	p->last_shown_ms = 0;
+}
+
+void progress_update(struct progress *p, uint64_t done)
+{
+	if (!p->on)
+		return;
+	uint64_t t = now_ms();
+	if (t - p->last_shown_ms < 100)
+		return;
+	p->last_shown_ms = t;
+	char a[32], b[32];
+	int pct = p->total ? (int)(done * 100 / p->total) : 0;
+	int bar = pct / 5;
+	double secs = (double)(t - p->start_ms) / 1000.0;
+	fprintf(stderr, "\r\033[K%-28.28s [%.*s%*s] %3d%% %s/%s %.0f MiB/s", p->label, bar,
+		"####################", 20 - bar, "", pct, human_size(done, a, sizeof(a)),
+		human_size(p->total, b, sizeof(b)),
+		secs > 0 ? (double)done / secs / 1048576.0 : 0.0);
+}
+
+void progress_end(struct progress *p)
+{
+	if (p->on)
+		fprintf(stderr, "\r\033[K");
+}
+
+char *cache_dir(void)
+{
+	const char *q = getenv("QUENCH_CACHE_DIR");
+	if (q && *q)
+		return xstrdup(q);
+	const char *x = getenv("XDG_CACHE_HOME");
+	if (x && *x == '/')
+		return xasprintf("%s/quench", x);
+	const char *home = getenv("HOME");
+	return xasprintf("%s/.cache/quench", home && *home ? home : "/tmp");
 }

@@ -182,6 +182,42 @@ const struct byte_source *layer_stream_source(struct layer_stream *ls);
 uint64_t layer_stream_consumed(const struct layer_stream *ls);
 int layer_stream_close(struct layer_stream *ls, struct qerr *err);
 
+/* Apply every layer, in order, onto the tree at root_fd (fs_apply_layer),
+ * verifying each as it streams. progress (may be NULL) is called now and
+ * then with the layer index and the compressed bytes consumed of it. */
+typedef void (*unpack_progress_fn)(void *ctx, size_t layer, uint64_t consumed);
+int image_unpack(struct image *img, int root_fd, const struct extract_opts *opts,
+		 struct extract_stats *stats, unpack_progress_fn progress, void *ctx,
+		 struct qerr *err);
+
+/* ---- the unpack cache ------------------------------------------------------ */
+
+/* Docker's chain ID of all the image's layers (the cache key). */
+void image_chain_id(const struct image *img, char out[DIGEST_STR_MAX]);
+/* The image's root filesystem unpacked in cache_dir (once; later calls and
+ * other images with the same layers reuse it). *rootfs: caller frees; the
+ * tree is shared: read it, never write it. */
+int image_rootfs_cached(struct image *img, const char *cache_dir, const struct extract_opts *eo,
+			char **rootfs, bool *hit, struct qerr *err);
+
+struct cache_entry {
+	char *name;          /* chain id hex (or a leftover temporary) */
+	char *path;
+	uint64_t bytes;      /* disk usage */
+	int64_t last_used;   /* seconds since the epoch */
+	bool complete;
+};
+int cache_list(const char *cache_dir, struct cache_entry **out, size_t *n, struct qerr *err);
+void cache_list_free(struct cache_entry *entries, size_t n);
+/* Remove entries unused for older_than seconds (0: all), and leftovers of
+ * dead runs. */
+int cache_prune(const char *cache_dir, int64_t older_than, size_t *removed, uint64_t *freed,
+		struct qerr *err);
+
+/* Read every layer through its checks (digest, size, diff_id), in
+ * parallel; sizes[i] receives layer i's uncompressed size. */
+int image_verify_layers(struct image *img, uint64_t *sizes, int threads, struct qerr *err);
+
 /* A raw blob (compressed bytes as stored), digest- and size-verified at
  * close. For copying layers without recompressing. */
 struct blob_reader;
@@ -193,6 +229,7 @@ int blob_close(struct blob_reader *b, struct qerr *err);
 
 struct image_writer_opts {
 	enum compression compression;    /* for new/recompressed layers */
+	bool keep_compression;           /* copy: keep each source layer's compression */
 	int level;                       /* 0 = default */
 	int threads;                     /* 0 = number of CPUs */
 	bool docker_media_types;         /* docker-archive always uses Docker's */
@@ -211,18 +248,26 @@ void image_writer_free(struct image_writer *w);
 typedef int (*layer_producer)(void *ctx, const struct byte_sink *tar_out, struct qerr *err);
 int image_writer_add_layer(struct image_writer *w, layer_producer produce, void *ctx,
 			   struct qerr *err);
-/* Copy layer i of src: as is when its compression already matches the
- * writer's (or opts.compression is COMP_NONE for docker-archive…),
- * otherwise decompress and recompress. Verifies everything it reads. */
-int image_writer_copy_layer(struct image_writer *w, struct image *src, size_t i,
-			    struct qerr *err);
-/* Write the config (built from cfg plus the layers' diff_ids, or src_config
- * JSON with rootfs.diff_ids replaced when non-NULL), the manifest, the
- * index/manifest.json, and move everything into place. */
+/* Copy every layer of src, in parallel: a blob whose compression already
+ * matches the writer's is copied as is, others are decompressed and
+ * recompressed. Everything read is verified. */
+int image_writer_copy_layers(struct image_writer *w, struct image *src, struct qerr *err);
+/* Write the config, the manifest, the index (and manifest.json for
+ * docker-archive), and move everything into place. The config is src's
+ * exact bytes when src is given and its diff_ids equal the written layers'
+ * (a copy keeps the image ID); else built from cfg and the diff_ids. */
 int image_writer_commit(struct image_writer *w, const struct image_config *cfg,
-			json_t *src_config, struct qerr *err);
+			const struct image *src, struct qerr *err);
 /* After commit: the manifest digest written. */
 const char *image_writer_manifest_digest(const struct image_writer *w);
+
+/* Import a root filesystem as a one-layer image at dst: a directory is
+ * written as a tar by fs_write_tree (topts), a tar file (plain, gzip or
+ * zstd) becomes the layer byte for byte. digest_out (may be NULL) receives
+ * the manifest digest. */
+int image_import(const char *rootfs, const struct image_ref *dst,
+		 const struct image_writer_opts *wopts, const struct image_config *cfg,
+		 const struct tree_opts *topts, char *digest_out, struct qerr *err);
 
 /* Build a config JSON (OCI image config) from cfg and diff_ids; exported
  * for import and tests. Returns a new reference. */

@@ -55,6 +55,7 @@ _Noreturn void q_bug(const char *file, int line, const char *msg)
 void q_log_set_level(enum q_log_level level) { log_level = level; }
 enum q_log_level q_log_get_level(void) { return log_level; }
 
+PRINTF_LIKE(3, 0)
 static void vlog(enum q_log_level level, const char *tag, const char *fmt, va_list ap)
 {
 	if (log_level < level)
