@@ -1,5 +1,6 @@
 /* quench export IMAGE FILE.tar: the flattened root filesystem as one tar. */
 #include "cmd.h"
+#include "fs/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +69,7 @@ static int export_image(struct image *img, const char *path, struct extract_stat
 	if (rc == 0)
 		rc = tree_to_tar(root, path, err);
 	struct qerr ignored = QERR_INIT;
-	rm_rf(work, &ignored);
+	fs_remove_at(AT_FDCWD, work, &ignored);
 	return rc;
 }
 

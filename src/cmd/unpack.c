@@ -1,5 +1,6 @@
 /* quench unpack IMAGE DIR */
 #include "cmd.h"
+#include "fs/fs.h"
 #include "image/image.h"
 
 #include <errno.h>
@@ -73,7 +74,7 @@ int unpack_to_dir(struct image *img, const char *dir, const struct extract_opts 
 		return q_error(err, errno == ENOTEMPTY || errno == EEXIST ? 0 : errno,
 			       "'%s' exists and is not an empty directory", dir);
 	cleanup_free char *tmp = xasprintf("%s.tmp-%d", dir, (int)getpid());
-	rm_rf(tmp, err);
+	fs_remove_at(AT_FDCWD, tmp, err);
 	if (mkdir(tmp, 0755) < 0)
 		return q_error(err, errno, "create '%s'", tmp);
 	int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -85,7 +86,7 @@ int unpack_to_dir(struct image *img, const char *dir, const struct extract_opts 
 		rc = q_error(err, errno, "rename '%s' to '%s'", tmp, dir);
 	if (rc < 0) {
 		struct qerr ignored = QERR_INIT;
-		rm_rf(tmp, &ignored);
+		fs_remove_at(AT_FDCWD, tmp, &ignored);
 	}
 	return rc;
 }

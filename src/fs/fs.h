@@ -139,6 +139,13 @@ char *fs_clean_path(const char *path, struct qerr *err);
  * symlink as if root_fd were "/" and never escaping it; flags as openat. */
 int fs_open_in_root(int root_fd, const char *path, int flags, mode_t mode, struct qerr *err);
 
+/* rm -rf (of a tree written from a hostile layer, or any of ours) of name in dirfd: never follows a symlink (one named name is
+ * removed itself), no recursion (a 100 000-deep tree is fine), at most two
+ * descriptors open at a time. Directories without owner rwx are made 0700
+ * first where we own them. A missing name is success. Errors name the
+ * path below dirfd. */
+int fs_remove_at(int dirfd, const char *name, struct qerr *err);
+
 /* ---- extraction (applying layers) -------------------------------------- */
 
 struct extract_opts {

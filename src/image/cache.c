@@ -4,6 +4,7 @@
  * compression or transport — reuses the tree. Entries appear by rename, so
  * a crashed or concurrent run never leaves a half tree under a real name. */
 #include "image_internal.h"
+#include "fs/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,7 +52,7 @@ static int build_entry(struct image *img, const char *entry, const struct extrac
 	cleanup_free char *tmp = xasprintf("%s.tmp-%d", entry, (int)getpid());
 	cleanup_free char *root = xasprintf("%s/rootfs", tmp);
 	struct qerr ignored = QERR_INIT;
-	rm_rf(tmp, &ignored);
+	fs_remove_at(AT_FDCWD, tmp, &ignored);
 	if (mkdir_p(root, 0755, err) < 0)
 		return -1;
 	cleanup_close int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -63,7 +64,7 @@ static int build_entry(struct image *img, const char *entry, const struct extrac
 	/* Lost a race with another quench: theirs is as good as ours. */
 	if (rc == 0 && rename(tmp, entry) < 0 && errno != ENOTEMPTY && errno != EEXIST)
 		rc = q_error(err, errno, "rename '%s' to '%s'", tmp, entry);
-	rm_rf(tmp, &ignored);
+	fs_remove_at(AT_FDCWD, tmp, &ignored);
 	return rc;
 }
 
@@ -166,7 +167,7 @@ int cache_prune(const char *cache_dir, int64_t older_than, size_t *removed, uint
 					    : now - list[i].last_used > 3600;
 		if (!old)
 			continue;
-		rc = rm_rf(list[i].path, err);
+		rc = fs_remove_at(AT_FDCWD, list[i].path, err);
 		if (rc == 0) {
 			(*removed)++;
 			*freed += list[i].bytes;

@@ -15,7 +15,9 @@
  * 2 × threads slots; the caller's thread fills slots, computes the CRC32
  * of the raw input (ISA-L's is folded, far faster than deflate), and
  * writes finished blocks in order, so memory stays at a few MiB per thread
- * and output errors surface in the caller's write or finish.
+ * and output errors surface in the caller's write or finish. The workers
+ * start with the second block: a layer of one block (most are) is
+ * deflated inline, with the same bytes.
  *
  * Header: no name, mtime 0, XFL 0, OS 255 ("unknown", as Go's
  * compress/gzip writes it, which made most layers in registries).
@@ -28,13 +30,14 @@
 
 #define GZ_BLOCK (1024u * 1024)
 #define GZ_DICT ISAL_DEF_HIST_SIZE
-/* Output room for a block; grown (deterministically) if ever too small. */
-#define GZ_OUT_CAP (GZ_BLOCK + GZ_BLOCK / 8 + 64 * 1024)
+#define GZ_IN_MAX (GZ_DICT + GZ_BLOCK)
 
 static const uint8_t gz_header[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255 };
 
+/* Slot buffers grow as data comes, so that a small layer costs little. */
 struct gz_slot {
 	uint8_t *in;          /* dict_len bytes of dictionary, then len of data */
+	size_t in_cap;
 	size_t dict_len, len;
 	bool final;
 	uint8_t *out;
@@ -68,7 +71,8 @@ struct gzip_enc {
 	/* threads == 1: the engine runs inline */
 	struct gz_engine inline_eng;
 
-	/* threads > 1 */
+	/* threads > 1, from the second block on */
+	int want_threads;
 	size_t nthreads;
 	pthread_t *tids;
 	pthread_mutex_t mu;
@@ -106,6 +110,21 @@ static void engine_release(struct gz_engine *e)
 	e->level_buf = NULL;
 }
 
+/* Grow *p to hold need bytes, at least doubling, at most max. */
+static uint8_t *grow_buf(uint8_t *p, size_t *cap, size_t need, size_t max)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap * 2 > need ? *cap * 2 : need;
+	if (c < 64 * 1024)
+		c = 64 * 1024;
+	if (c > max && max >= need)
+		c = max;
+	p = xrealloc(p, c);
+	*cap = c;
+	return p;
+}
+
 static bool block_complete(const struct isal_zstream *zs, bool final)
 {
 	if (final)
@@ -134,9 +153,13 @@ static int deflate_slot(struct gz_engine *e, int level, struct gz_slot *s)
 	zs->next_in = s->in + s->dict_len;
 	zs->avail_in = (uint32_t)s->len;
 	s->out_len = 0;
+	/* The room offered depends only on the block (never on what a reused
+	 * slot had), in case ISA-L's choices depend on it. */
+	size_t room = s->len + s->len / 8 + 1024;
 	for (;;) {
+		s->out = grow_buf(s->out, &s->out_cap, room, SIZE_MAX);
 		zs->next_out = s->out + s->out_len;
-		zs->avail_out = (uint32_t)(s->out_cap - s->out_len);
+		zs->avail_out = (uint32_t)(room - s->out_len);
 		int ret = isal_deflate(zs);
 		s->out_len = (size_t)(zs->next_out - s->out);
 		if (ret != COMP_OK)
@@ -145,7 +168,7 @@ static int deflate_slot(struct gz_engine *e, int level, struct gz_slot *s)
 			return COMP_OK;
 		if (zs->avail_out > 0)
 			return INVALID_PARAM;   /* stalled with room: never seen */
-		s->out = xgrow(s->out, &s->out_cap, s->out_cap * 2, 1);
+		room *= 2;
 	}
 }
 
@@ -187,8 +210,6 @@ static void pool_start(struct gzip_enc *g, size_t nthreads)
 			break;   /* fewer workers: slower, same bytes */
 		g->nthreads++;
 	}
-	if (g->nthreads == 0)
-		engine_init(&g->inline_eng, g->level);
 }
 
 static void pool_stop(struct gzip_enc *g)
@@ -257,7 +278,9 @@ static int gz_acquire(struct gzip_enc *g, struct qerr *err)
 		if (gz_write_next(g, true, err) < 0)
 			return -1;
 	struct gz_slot *s = &g->slots[g->seq_fill % g->nslots];
-	memcpy(s->in, g->hist, g->hist_len);
+	s->in = grow_buf(s->in, &s->in_cap, g->hist_len + 1, GZ_IN_MAX);
+	if (g->hist_len)
+		memcpy(s->in, g->hist, g->hist_len);
 	s->dict_len = g->hist_len;
 	s->len = 0;
 	s->final = false;
@@ -269,6 +292,8 @@ static int gz_acquire(struct gzip_enc *g, struct qerr *err)
 /* Hand the filling slot over: to a worker, or deflate it right here. */
 static int gz_submit(struct gzip_enc *g, bool final, struct qerr *err)
 {
+	if (g->want_threads > 1 && !final && !g->tids)
+		pool_start(g, (size_t)g->want_threads);
 	struct gz_slot *s = &g->slots[g->seq_fill % g->nslots];
 	size_t all = s->dict_len + s->len;
 	size_t keep = all < GZ_DICT ? all : GZ_DICT;
@@ -280,6 +305,8 @@ static int gz_submit(struct gzip_enc *g, bool final, struct qerr *err)
 	g->filling = false;
 	g->seq_fill++;
 	if (!g->nthreads) {
+		if (!g->inline_eng.level_buf && level_buf_size(g->level))
+			engine_init(&g->inline_eng, g->level);
 		s->ret = deflate_slot(&g->inline_eng, g->level, s);
 		s->done = true;
 		return gz_write_next(g, true, err) < 0 ? -1 : 0;
@@ -308,6 +335,7 @@ static int gzip_enc_write(void *ctx, const void *buf, size_t len, struct qerr *e
 			return -1;
 		struct gz_slot *s = &g->slots[g->seq_fill % g->nslots];
 		size_t n = GZ_BLOCK - s->len < len ? GZ_BLOCK - s->len : len;
+		s->in = grow_buf(s->in, &s->in_cap, s->dict_len + s->len + n, GZ_IN_MAX);
 		memcpy(s->in + s->dict_len + s->len, p, n);
 		s->len += n;
 		p += n;
@@ -360,15 +388,7 @@ void gzip_enc_init(struct enc_impl *e, int isal_level, int threads, const struct
 	g->level = isal_level;
 	g->nslots = threads > 1 ? 2 * (size_t)threads : 1;
 	g->slots = xcalloc(g->nslots, sizeof(*g->slots));
-	for (size_t i = 0; i < g->nslots; i++) {
-		g->slots[i].in = xmalloc(GZ_DICT + GZ_BLOCK);
-		g->slots[i].out_cap = GZ_OUT_CAP;
-		g->slots[i].out = xmalloc(GZ_OUT_CAP);
-	}
-	if (threads > 1)
-		pool_start(g, (size_t)threads);
-	else
-		engine_init(&g->inline_eng, isal_level);
+	g->want_threads = threads;
 	e->sink.write = gzip_enc_write;
 	e->sink.ctx = g;
 	e->finish = gzip_enc_finish;

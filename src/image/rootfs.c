@@ -1,6 +1,7 @@
 /* Root filesystems as images: `quench import`, and the rootfs: transport
  * (read as a temporary one-layer layout). */
 #include "image_internal.h"
+#include "fs/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +112,7 @@ int rootfs_to_layout(const char *path, char **layout_dir, struct qerr *err)
 	struct tree_opts topts = { .mtime = -1 };
 	if (image_import(path, &dst, &wopts, &cfg, &topts, NULL, err) < 0) {
 		struct qerr ignored = QERR_INIT;
-		rm_rf(dir, &ignored);
+		fs_remove_at(AT_FDCWD, dir, &ignored);
 		return q_error_wrap(err, "rootfs:%s", path);
 	}
 	*layout_dir = steal_pointer(&dir);

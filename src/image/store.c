@@ -2,6 +2,7 @@
  * docker-archive) indexed once so that blobs are read in place with pread —
  * a 10 GB archive is never copied, only its headers are read. */
 #include "image_internal.h"
+#include "fs/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,34 @@ static int cmp_member_order(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* Resolve "." and ".." in an archive path lexically: the archive has no
+ * directories to follow, and `docker save` links layers as "../DIGEST/layer.tar".
+ * Climbing above the archive's top is an error. */
+static char *resolve_dots(const char *path, struct qerr *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *p = path;
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		size_t len = (size_t)(end - p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (!out.len) {
+				strbuf_release(&out);
+				return q_error(err, 0, "link target '%s' leaves the archive", path), NULL;
+			}
+			char *last = strrchr(out.buf, '/');
+			out.len = last ? (size_t)(last - out.buf) : 0;
+			out.buf[out.len] = '\0';
+		} else if (len && !(len == 1 && p[0] == '.')) {
+			if (out.len)
+				strbuf_addc(&out, '/');
+			strbuf_add(&out, p, len);
+		}
+		p = *end ? end + 1 : end;
+	}
+	return strbuf_detach(&out);
+}
+
 /* A symlink member's target, made archive-relative and cleaned. */
 static char *member_link_target(const char *name, const char *target, struct qerr *err)
 {
@@ -71,7 +100,10 @@ static char *member_link_target(const char *name, const char *target, struct qer
 		joined = slash ? xasprintf("%.*s/%s", (int)(slash - name), name, target)
 			       : xstrdup(target);
 	}
-	return fs_clean_path(joined, err);
+	cleanup_free char *resolved = resolve_dots(joined, err);
+	if (!resolved)
+		return NULL;
+	return fs_clean_path(resolved, err);
 }
 
 static void add_member(struct blob_store *s, size_t *cap, const struct tar_entry *e,
@@ -212,7 +244,7 @@ void blob_store_free(struct blob_store *s)
 	free(s->aliases);
 	if (s->tmp_dir) {
 		struct qerr ignored = QERR_INIT;
-		rm_rf(s->tmp_dir, &ignored);
+		fs_remove_at(AT_FDCWD, s->tmp_dir, &ignored);
 		free(s->tmp_dir);
 	}
 	free(s->display);
@@ -253,13 +285,15 @@ int blob_store_locate(struct blob_store *s, const char *path, int *fd, uint64_t 
 {
 	if (s->archive_fd >= 0)
 		return locate_member(s, path, fd, offset, size, err);
-	/* A layout directory is the user's own; digests are validated before
-	 * they become paths, so no name here can climb out of it. */
-	int f = openat(s->dir_fd, path, O_RDONLY | O_CLOEXEC);
+	/* Digests are validated before they become paths; a symlinked blob
+	 * (an unpacked hostile layout) still resolves only inside the layout. */
+	struct qerr oerr = QERR_INIT;
+	int f = fs_open_in_root(s->dir_fd, path, O_RDONLY | O_CLOEXEC, 0, &oerr);
 	if (f < 0) {
-		if (errno == ENOENT)
+		int e = oerr.errnum;
+		if (e == ENOENT)
 			return q_error(err, 0, "'%s' is missing from '%s'", path, s->display);
-		return q_error(err, errno, "open '%s/%s'", s->display, path);
+		return q_error(err, e, "open '%s/%s'", s->display, path);
 	}
 	struct stat st;
 	if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -2,6 +2,7 @@
  * destination (same filesystem, so the final step is a rename) and appears
  * at the destination only on commit: a failed run leaves nothing behind. */
 #include "image_internal.h"
+#include "fs/fs.h"
 #include "write_internal.h"
 
 #include <errno.h>
@@ -122,11 +123,11 @@ struct image_writer *image_writer_new(const struct image_ref *dst,
 	char *trimmed = xstrdup(dst->path);
 	for (size_t l = strlen(trimmed); l > 1 && trimmed[l - 1] == '/'; l--)
 		trimmed[l - 1] = '\0';
-	w->stage = xasprintf("%s.tmp-%d", trimmed, (int)getpid());
+	w->stage = xasprintf("%s.stage-%d", trimmed, (int)getpid());
 	free(trimmed);
 	w->stage_fd = -1;
 	struct qerr ignored = QERR_INIT;
-	rm_rf(w->stage, &ignored);
+	fs_remove_at(AT_FDCWD, w->stage, &ignored);
 	if (mkdir(w->stage, 0755) < 0) {
 		q_error(err, errno, "create staging directory '%s'", w->stage);
 		free(w->stage);
@@ -152,7 +153,7 @@ void image_writer_free(struct image_writer *w)
 		close(w->stage_fd);
 	if (w->stage) {
 		struct qerr ignored = QERR_INIT;
-		rm_rf(w->stage, &ignored);
+		fs_remove_at(AT_FDCWD, w->stage, &ignored);
 	}
 	for (size_t i = 0; i < w->n_layers; i++)
 		descriptor_release(&w->layers[i].desc);

@@ -86,43 +86,6 @@ int mkdir_p(const char *path, mode_t mode, struct qerr *err)
 	return 0;
 }
 
-static int rm_rf_at(int parent, const char *name, struct qerr *err)
-{
-	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return q_error(err, errno, "remove '%s'", name);
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return q_error(err, errno, "open '%s'", name);
-	/* A directory we cannot list because its mode is 0: make it ours. */
-	fchmod(fd, 0700);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return q_error(err, errno, "opendir '%s'", name);
-	}
-	struct dirent *de;
-	int rc = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (rm_rf_at(dirfd(d), de->d_name, err) < 0) {
-			rc = q_error_wrap(err, "%s", name);
-			break;
-		}
-	}
-	closedir(d);
-	if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return q_error(err, errno, "rmdir '%s'", name);
-	return rc;
-}
-
-int rm_rf(const char *path, struct qerr *err)
-{
-	return rm_rf_at(AT_FDCWD, path, err);
-}
-
 int atomic_file_open(struct atomic_file *af, const char *final, mode_t mode, struct qerr *err)
 {
 	af->final = xstrdup(final);

@@ -156,9 +156,6 @@ int write_all(int fd, const void *buf, size_t len, struct qerr *err);
 int pread_all(int fd, void *buf, size_t len, off_t off, struct qerr *err);
 /* mkdir -p relative to the process (not for untrusted paths). */
 int mkdir_p(const char *path, mode_t mode, struct qerr *err);
-/* rm -rf of a path we created ourselves (cache, temp dirs); never follows
- * symlinks. Missing path is success. */
-int rm_rf(const char *path, struct qerr *err);
 
 /* A temporary output that becomes `final` only on commit: nothing
  * half-written survives a failure (DESIGN: outputs are renamed into place). */

@@ -1414,7 +1414,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	struct qerr err = QERR_INIT;
-	rm_rf(tmpdir, &err);
+	fs_remove_at(AT_FDCWD, tmpdir, &err);
 	free(tmpdir);
 	return 0;
 }
