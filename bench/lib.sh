@@ -18,7 +18,9 @@ best_of() {   # best_of N cmd...
 	local n=$1 best= t
 	shift
 	for _ in $(seq "$n"); do
-		t=$( { /usr/bin/time -f %e "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1)
+		/usr/bin/time -f %e -o "$WORK/time" "$@" >/dev/null 2>&1 ||
+			{ echo "bench: '$*' failed" >&2; exit 3; }
+		t=$(tail -n1 "$WORK/time")
 		[ -z "$best" ] && best=$t
 		best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
 	done

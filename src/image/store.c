@@ -291,6 +291,10 @@ int blob_store_locate(struct blob_store *s, const char *path, int *fd, uint64_t 
 	int f = fs_open_in_root(s->dir_fd, path, O_RDONLY | O_CLOEXEC, 0, &oerr);
 	if (f < 0) {
 		int e = oerr.errnum;
+		struct stat lst;
+		if (fstatat(s->dir_fd, path, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode))
+			return q_error(err, 0, "'%s/%s' is a symlink that leads outside the layout or nowhere",
+				       s->display, path);
 		if (e == ENOENT)
 			return q_error(err, 0, "'%s' is missing from '%s'", path, s->display);
 		return q_error(err, e, "open '%s/%s'", s->display, path);
