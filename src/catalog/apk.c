@@ -1,0 +1,14 @@
+/* apk: placeholder until the parser lands. */
+#include "catalog_internal.h"
+
+bool apk_wants(const char *path)
+{
+	(void)path;
+	return false;
+}
+
+void apk_collect(struct catalog *c, const struct cat_input *in)
+{
+	(void)c;
+	(void)in;
+}

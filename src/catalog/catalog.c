@@ -1,0 +1,210 @@
+/* The catalog's model: packages, files, warnings, and the helpers every
+ * parser shares. */
+#include "catalog_internal.h"
+#include "fs/fs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Warnings past this many are counted, not kept: a hostile database could
+ * otherwise make one per line. */
+#define CAT_MAX_WARNINGS 1000
+
+const char *pkg_type_name(enum pkg_type t)
+{
+	switch (t) {
+	case PKG_DEB: return "deb";
+	case PKG_APK: return "apk";
+	case PKG_RPM: return "rpm";
+	case PKG_PYTHON: return "pypi";
+	case PKG_NPM: return "npm";
+	case PKG_GO: return "golang";
+	}
+	return "unknown";
+}
+
+struct cat_pkg *cat_add_pkg(struct catalog *c, enum pkg_type t, const struct cat_blob *from)
+{
+	c->pkgs = xgrow(c->pkgs, &c->pkgs_cap, c->n_pkgs + 1, sizeof(*c->pkgs));
+	struct cat_pkg *p = &c->pkgs[c->n_pkgs++];
+	memset(p, 0, sizeof(*p));
+	p->type = t;
+	if (from) {
+		p->location = xstrdup(from->path);
+		p->layer = from->layer;
+	}
+	return p;
+}
+
+void cat_warn(struct catalog *c, const char *path, const char *fmt, ...)
+{
+	if (c->warnings.n > CAT_MAX_WARNINGS)
+		return;
+	if (c->warnings.n == CAT_MAX_WARNINGS) {
+		strvec_push(&c->warnings, "further warnings were dropped");
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	char *clean = cat_strndup(msg, strlen(msg));
+	strvec_take(&c->warnings, xasprintf("%s: %s", path, clean));
+	free(clean);
+	free(msg);
+}
+
+char *cat_clean_path(const char *path)
+{
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	char *p = fs_clean_path(path, NULL);
+	if (p && (!*p || !strcmp(p, "."))) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+char *cat_strndup(const char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n && u[i]) {
+		size_t k = utf8_len(u + i, n - i);
+		if (!k) {
+			strbuf_adds(&sb, "\xef\xbf\xbd");
+			i++;
+		} else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f) && u[i] != '\t' && u[i] != '\n') {
+			i++;
+		} else {
+			strbuf_add(&sb, u + i, k);
+			i += k;
+		}
+	}
+	if (!sb.buf)
+		return xstrdup("");
+	return strbuf_detach(&sb);
+}
+
+static int cmp_blob_path(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct cat_blob *)elem)->path);
+}
+
+const struct cat_blob *cat_input_get(const struct cat_input *in, const char *path)
+{
+	if (!in->n)
+		return NULL;
+	return bsearch(path, in->blobs, in->n, sizeof(*in->blobs), cmp_blob_path);
+}
+
+size_t cat_input_prefix(const struct cat_input *in, const char *prefix)
+{
+	size_t lo = 0, hi = in->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(in->blobs[mid].path, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < in->n && !str_starts_with(in->blobs[lo].path, prefix))
+		return in->n;
+	return lo;
+}
+
+static int cmp_file_path(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct cat_file *)elem)->path);
+}
+
+const struct cat_file *catalog_file(const struct catalog *c, const char *path)
+{
+	if (!c->n_files)
+		return NULL;
+	return bsearch(path, c->files, c->n_files, sizeof(*c->files), cmp_file_path);
+}
+
+const struct cat_pkg *catalog_owner(const struct catalog *c, const char *path)
+{
+	const struct cat_file *f = catalog_file(c, path);
+	return f && f->owner >= 0 ? &c->pkgs[f->owner] : NULL;
+}
+
+static void os_info_release(struct os_info *os)
+{
+	free(os->id);
+	free(os->version_id);
+	free(os->codename);
+	free(os->pretty_name);
+	free(os->id_like);
+}
+
+static void pkg_release(struct cat_pkg *p)
+{
+	free(p->name);
+	free(p->version);
+	free(p->arch);
+	free(p->src_name);
+	free(p->src_version);
+	free(p->license);
+	free(p->supplier);
+	free(p->homepage);
+	free(p->location);
+	strvec_clear(&p->depends);
+	strvec_clear(&p->files);
+	free(p->purl);
+	free(p->cpe);
+	free(p->deps);
+}
+
+void catalog_free(struct catalog *c)
+{
+	if (!c)
+		return;
+	os_info_release(&c->os);
+	for (size_t i = 0; i < c->n_pkgs; i++)
+		pkg_release(&c->pkgs[i]);
+	free(c->pkgs);
+	for (size_t i = 0; i < c->n_files; i++) {
+		free(c->files[i].path);
+		free(c->files[i].link);
+		elf_info_free(c->files[i].elf);
+	}
+	free(c->files);
+	strvec_clear(&c->warnings);
+	free(c);
+}

@@ -1,0 +1,123 @@
+/* catalog — what is in an image: the operating system, every package of
+ * every ecosystem (dpkg, apk, rpm, Python, npm, Go), every file with the
+ * layer it came from and the package that owns it, and the ELF files no
+ * package owns.
+ *
+ * Lifecycle:
+ *   cat = catalog_image(img, &opts, err);    layers scanned in parallel: only
+ *                                            metadata files are kept, ELF
+ *                                            files are hashed and parsed as
+ *                                            they stream by
+ *   catalog_owner(cat, "usr/lib/x.so")       → the owning package or NULL
+ *   catalog_free(cat);
+ *
+ * Package databases are untrusted: a corrupt one gives warnings naming the
+ * file (cat->warnings) and whatever could be read, never an error.
+ */
+#ifndef QUENCH_CATALOG_H
+#define QUENCH_CATALOG_H
+
+#include "util/util.h"
+
+#include <stdint.h>
+
+struct image;
+
+enum pkg_type {
+	PKG_DEB,
+	PKG_APK,
+	PKG_RPM,
+	PKG_PYTHON,
+	PKG_NPM,
+	PKG_GO,        /* a Go module (or "stdlib") compiled into a binary */
+};
+#define PKG_TYPE_COUNT 6
+/* "deb", "apk", "rpm", "pypi", "npm", "golang": the purl type. */
+const char *pkg_type_name(enum pkg_type t);
+
+struct os_info {
+	char *id;            /* "debian", "alpine", "rhel", … (os-release ID) */
+	char *version_id;    /* "12" */
+	char *codename;      /* "bookworm" (VERSION_CODENAME) */
+	char *pretty_name;
+	char *id_like;       /* space separated */
+};
+
+/* What a streamed ELF file told us. */
+struct elf_info {
+	char sha256[DIGEST_STR_MAX];   /* of the whole file */
+	char *build_id;                /* hex of NT_GNU_BUILD_ID, or NULL */
+	char *soname;                  /* DT_SONAME, or NULL */
+	char *interp;                  /* PT_INTERP, or NULL */
+	struct strvec needed;          /* DT_NEEDED, in order */
+	uint16_t machine;              /* e_machine */
+	uint8_t elf_class;             /* 1: 32-bit, 2: 64-bit */
+	uint16_t elf_type;             /* e_type: ET_EXEC, ET_DYN, … */
+	char *go_version;              /* "go1.19.8" when a Go binary */
+	char *go_modinfo;              /* the module info text of runtime/debug.BuildInfo */
+};
+void elf_info_free(struct elf_info *e);
+
+struct cat_file {
+	char *path;          /* clean, relative: "usr/lib/x86_64-linux-gnu/libc.so.6" */
+	uint8_t type;        /* enum tar_type: TAR_REG, TAR_SYMLINK, TAR_HARDLINK, TAR_DIR, … */
+	uint32_t mode;       /* permission bits incl. setuid/setgid/sticky */
+	uint32_t uid, gid;
+	uint64_t size;
+	char *link;          /* symlink or hard link target, else NULL */
+	uint32_t layer;      /* index of the layer that last wrote it */
+	int32_t owner;       /* index in catalog.pkgs, or -1 */
+	struct elf_info *elf;   /* regular ELF files only, else NULL */
+};
+
+struct cat_pkg {
+	enum pkg_type type;
+	char *name;          /* as the ecosystem spells it */
+	char *version;       /* full version: dpkg "1:2.36-9+deb12u4", rpm "3.0.7-27.el9" */
+	char *arch;          /* "amd64", "x86_64", "noarch", or NULL */
+	char *src_name;      /* dpkg Source:, apk origin, rpm source RPM name; NULL = name */
+	char *src_version;   /* NULL = version */
+	char *license;       /* an SPDX expression when known, else the raw text, or NULL */
+	char *supplier;      /* maintainer / author / vendor, or NULL */
+	char *homepage;
+	char *location;      /* the metadata file it was read from, clean relative path */
+	uint32_t layer;      /* the layer that last wrote that file */
+	struct strvec depends;    /* names of the packages it depends on (same ecosystem) */
+	struct strvec files;      /* paths it owns, clean relative, as the database lists them */
+	/* Filled by the catalog after every parser ran: */
+	char *purl;
+	char *cpe;           /* CPE 2.3 where derivable, else NULL */
+	size_t *deps;        /* indexes in catalog.pkgs of resolved depends, sorted */
+	size_t n_deps;
+	size_t n_owned;      /* files whose owner is this package */
+};
+
+struct catalog {
+	struct os_info os;
+	struct cat_pkg *pkgs;         /* sorted: type, name, version, location */
+	size_t n_pkgs;
+	struct cat_file *files;       /* sorted by path; whiteouts applied */
+	size_t n_files;
+	uint32_t n_layers;
+	struct strvec warnings;       /* "var/lib/dpkg/status: line 12: …" */
+	/* private */
+	size_t pkgs_cap;
+};
+
+struct catalog_opts {
+	int threads;                  /* layers scanned at once; 0 = number of CPUs */
+	bool no_elf;                  /* skip hashing and parsing ELF files */
+};
+
+/* Scan every layer of img (verified as it streams). */
+struct catalog *catalog_image(struct image *img, const struct catalog_opts *opts,
+			      struct qerr *err);
+/* Scan a root filesystem directory (e.g. the unpack cache), as one layer. */
+struct catalog *catalog_dir(const char *dir, const struct catalog_opts *opts, struct qerr *err);
+void catalog_free(struct catalog *c);
+
+const struct cat_file *catalog_file(const struct catalog *c, const char *path);
+/* The package that owns path (a clean relative path), or NULL. */
+const struct cat_pkg *catalog_owner(const struct catalog *c, const char *path);
+
+#endif

@@ -1,0 +1,14 @@
+/* npm: placeholder until the parser lands. */
+#include "catalog_internal.h"
+
+bool npm_wants(const char *path)
+{
+	(void)path;
+	return false;
+}
+
+void npm_collect(struct catalog *c, const struct cat_input *in)
+{
+	(void)c;
+	(void)in;
+}

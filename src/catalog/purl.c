@@ -1,0 +1,218 @@
+/* Package identifiers: purl (github.com/package-url/purl-spec) and CPE 2.3.
+ *
+ * purls follow what scanners match on: deb/apk/rpm carry the distro as a
+ * qualifier ("distro=debian-12"), PyPI names are PEP 503-normalized, npm
+ * scopes are a namespace ("%40scope"), Go module paths are namespace/name.
+ * CPEs are written only for products whose NVD vendor is certain; a guessed
+ * CPE makes false findings, which is worse than none.
+ */
+#include "catalog_internal.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static bool unreserved(unsigned char ch)
+{
+	return isalnum(ch) || ch == '.' || ch == '-' || ch == '_' || ch == '~';
+}
+
+/* Percent-encode s into sb; keep_slash keeps '/' (path-like names). */
+static void add_encoded(struct strbuf *sb, const char *s, bool keep_slash)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (unreserved(*p) || (keep_slash && *p == '/'))
+			strbuf_addc(sb, (char)*p);
+		else
+			strbuf_addf(sb, "%%%02X", *p);
+	}
+}
+
+/* PEP 503: lowercase, runs of "-", "_", "." become one "-". */
+static char *pep503(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool sep = false;
+	for (const char *p = name; *p; p++) {
+		if (*p == '-' || *p == '_' || *p == '.') {
+			sep = true;
+			continue;
+		}
+		if (sep && sb.len)
+			strbuf_addc(&sb, '-');
+		sep = false;
+		strbuf_addc(&sb, (char)tolower((unsigned char)*p));
+	}
+	return sb.buf ? strbuf_detach(&sb) : xstrdup(name);
+}
+
+/* "debian-12", "alpine-3.19.1": the distro qualifier. */
+static void add_distro(struct strbuf *q, const struct os_info *os)
+{
+	if (!os->id)
+		return;
+	strbuf_addf(q, "%sdistro=", q->len ? "&" : "");
+	add_encoded(q, os->id, false);
+	if (os->version_id) {
+		strbuf_addc(q, '-');
+		add_encoded(q, os->version_id, false);
+	}
+}
+
+static void add_qualifier(struct strbuf *q, const char *key, const char *value)
+{
+	if (!value || !*value)
+		return;
+	strbuf_addf(q, "%s%s=", q->len ? "&" : "", key);
+	add_encoded(q, value, false);
+}
+
+/* The purl namespace of an OS package: the distro id (rpm: the vendor's
+ * usual name for it). */
+static const char *os_namespace(const struct os_info *os, enum pkg_type t)
+{
+	if (os->id)
+		return os->id;
+	return t == PKG_APK ? "alpine" : t == PKG_DEB ? "debian" : "unknown";
+}
+
+char *cat_purl(const struct cat_pkg *p, const struct os_info *os)
+{
+	if (!p->name || !*p->name)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT, q = STRBUF_INIT;
+	strbuf_addf(&sb, "pkg:%s/", pkg_type_name(p->type));
+	const char *version = p->version;
+	cleanup_free char *epoch = NULL;
+	switch (p->type) {
+	case PKG_DEB:
+	case PKG_APK:
+	case PKG_RPM:
+		add_encoded(&sb, os_namespace(os, p->type), false);
+		strbuf_addc(&sb, '/');
+		add_encoded(&sb, p->name, false);
+		if (p->type == PKG_RPM && version && strchr(version, ':')) {
+			const char *colon = strchr(version, ':');
+			epoch = xstrndup(version, (size_t)(colon - version));
+			version = colon + 1;
+		}
+		add_qualifier(&q, "arch", p->arch);
+		add_distro(&q, os);
+		add_qualifier(&q, "epoch", epoch);
+		if (p->src_name && strcmp(p->src_name, p->name))
+			add_qualifier(&q, "upstream", p->src_name);
+		break;
+	case PKG_PYTHON: {
+		cleanup_free char *norm = pep503(p->name);
+		add_encoded(&sb, norm, false);
+		break;
+	}
+	case PKG_NPM:
+		if (p->name[0] == '@' && strchr(p->name, '/')) {
+			const char *slash = strchr(p->name, '/');
+			cleanup_free char *scope = xstrndup(p->name, (size_t)(slash - p->name));
+			add_encoded(&sb, scope, false);
+			strbuf_addc(&sb, '/');
+			add_encoded(&sb, slash + 1, false);
+		} else {
+			add_encoded(&sb, p->name, false);
+		}
+		break;
+	case PKG_GO:
+		add_encoded(&sb, p->name, true);
+		break;
+	}
+	if (version && *version) {
+		strbuf_addc(&sb, '@');
+		add_encoded(&sb, version, false);
+	}
+	if (q.len) {
+		strbuf_addc(&sb, '?');
+		strbuf_adds(&sb, q.buf);
+	}
+	strbuf_release(&q);
+	return strbuf_detach(&sb);
+}
+
+/* Products whose NVD vendor:product is certain, by package (or source
+ * package) name. */
+static const struct {
+	enum pkg_type type;
+	const char *name;
+	const char *vendor_product;
+} known_cpes[] = {
+	{ PKG_DEB, "openssl", "openssl:openssl" },
+	{ PKG_DEB, "curl", "haxx:curl" },
+	{ PKG_DEB, "glibc", "gnu:glibc" },
+	{ PKG_DEB, "bash", "gnu:bash" },
+	{ PKG_DEB, "zlib", "zlib:zlib" },
+	{ PKG_DEB, "sqlite3", "sqlite:sqlite" },
+	{ PKG_DEB, "libxml2", "xmlsoft:libxml2" },
+	{ PKG_DEB, "openssh", "openbsd:openssh" },
+	{ PKG_DEB, "sudo", "sudo_project:sudo" },
+	{ PKG_DEB, "tar", "gnu:tar" },
+	{ PKG_DEB, "gnutls28", "gnu:gnutls" },
+	{ PKG_APK, "openssl", "openssl:openssl" },
+	{ PKG_APK, "curl", "haxx:curl" },
+	{ PKG_APK, "busybox", "busybox:busybox" },
+	{ PKG_APK, "zlib", "zlib:zlib" },
+	{ PKG_RPM, "openssl", "openssl:openssl" },
+	{ PKG_RPM, "curl", "haxx:curl" },
+	{ PKG_RPM, "glibc", "gnu:glibc" },
+	{ PKG_PYTHON, "numpy", "numpy:numpy" },
+	{ PKG_PYTHON, "pillow", "python:pillow" },
+	{ PKG_PYTHON, "requests", "python:requests" },
+	{ PKG_PYTHON, "urllib3", "python:urllib3" },
+	{ PKG_PYTHON, "torch", "linuxfoundation:pytorch" },
+	{ PKG_PYTHON, "jinja2", "palletsprojects:jinja" },
+	{ PKG_PYTHON, "transformers", "huggingface:transformers" },
+	{ PKG_GO, "stdlib", "golang:go" },
+};
+
+/* The upstream part of a distro version: no epoch, no packaging revision. */
+static char *upstream_version(const struct cat_pkg *p)
+{
+	const char *v = p->src_version ? p->src_version : p->version;
+	const char *colon = strchr(v, ':');
+	if (colon && p->type != PKG_PYTHON && p->type != PKG_NPM && p->type != PKG_GO)
+		v = colon + 1;
+	size_t n = strlen(v);
+	if (p->type == PKG_DEB || p->type == PKG_APK || p->type == PKG_RPM) {
+		const char *dash = strrchr(v, '-');
+		if (dash)
+			n = (size_t)(dash - v);
+		/* "3.0.11+dfsg" / "1.2.13.dfsg": Debian's repack suffixes. */
+		const char *plus = memchr(v, '+', n);
+		if (plus)
+			n = (size_t)(plus - v);
+	}
+	if (p->type == PKG_GO && v[0] == 'v')
+		v++, n--;
+	if (p->type == PKG_GO && !strncmp(v, "go", 2))
+		v += 2, n -= 2;
+	return xstrndup(v, n);
+}
+
+char *cat_cpe(const struct cat_pkg *p, const struct os_info *os)
+{
+	(void)os;
+	if (!p->name || !p->version)
+		return NULL;
+	cleanup_free char *pyname = p->type == PKG_PYTHON ? pep503(p->name) : NULL;
+	const char *name = pyname ? pyname : p->src_name ? p->src_name : p->name;
+	for (size_t i = 0; i < sizeof(known_cpes) / sizeof(known_cpes[0]); i++) {
+		if (known_cpes[i].type != p->type || strcmp(known_cpes[i].name, name))
+			continue;
+		cleanup_free char *v = upstream_version(p);
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "cpe:2.3:a:%s:", known_cpes[i].vendor_product);
+		/* CPE 2.3 formatted string: escape what is not alnum, '.', '_', '-'. */
+		for (const char *c = v; *c; c++) {
+			if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
+				strbuf_addc(&sb, '\\');
+			strbuf_addc(&sb, *c);
+		}
+		strbuf_adds(&sb, ":*:*:*:*:*:*:*");
+		return strbuf_detach(&sb);
+	}
+	return NULL;
+}

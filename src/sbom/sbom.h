@@ -1,0 +1,36 @@
+/* sbom — the catalog written as an SBOM: CycloneDX 1.6 JSON, SPDX 2.3 JSON
+ * and quench's own JSON. Same catalog and subject → byte-identical output
+ * (keys sorted, no clock, no random: serial numbers and document namespaces
+ * are derived from the image digest).
+ */
+#ifndef QUENCH_SBOM_H
+#define QUENCH_SBOM_H
+
+#include "catalog/catalog.h"
+
+#include <jansson.h>
+
+/* The image the SBOM describes. */
+struct sbom_subject {
+	const char *name;              /* the reference as the user gave it: "oci:out:latest" */
+	const char *manifest_digest;   /* "sha256:…" */
+	const char *config_digest;
+	const char *created;           /* the image config's created (RFC 3339), or NULL */
+	const char *os, *arch;         /* platform */
+	const char *const *layer_digests;   /* diff_ids, n_layers of them (a file's layer) */
+	size_t n_layers;
+};
+
+struct sbom_opts {
+	bool files;                    /* per-file entries (every regular file, owner, hash) */
+	const char *tool_version;      /* "0.1.0" */
+};
+
+enum sbom_format { SBOM_CYCLONEDX, SBOM_SPDX, SBOM_NATIVE };
+int sbom_format_parse(const char *s, enum sbom_format *f, struct qerr *err);
+
+/* The SBOM as a JSON document; a new reference. */
+json_t *sbom_build(enum sbom_format f, const struct catalog *c, const struct sbom_subject *s,
+		   const struct sbom_opts *o);
+
+#endif
