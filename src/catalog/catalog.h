@@ -112,8 +112,6 @@ struct catalog_opts {
 /* Scan every layer of img (verified as it streams). */
 struct catalog *catalog_image(struct image *img, const struct catalog_opts *opts,
 			      struct qerr *err);
-/* Scan a root filesystem directory (e.g. the unpack cache), as one layer. */
-struct catalog *catalog_dir(const char *dir, const struct catalog_opts *opts, struct qerr *err);
 void catalog_free(struct catalog *c);
 
 const struct cat_file *catalog_file(const struct catalog *c, const char *path);

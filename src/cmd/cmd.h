@@ -33,6 +33,7 @@ int cmd_import(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
 
 /* ---- shared option handling (common.c) ----------------------------------- */
 

@@ -135,6 +135,12 @@ uint64_t tar_writer_bytes(const struct tar_writer *tw);
  * results other than the root itself (returned as "."). Caller frees. */
 char *fs_clean_path(const char *path, struct qerr *err);
 
+/* Resolve "." and ".." components of a relative path lexically (for trees
+ * we only have a listing of). A ".." at the top stays there when clamp (as
+ * the root's ".." is the root), else is an error. Caller frees; "" is the
+ * top. */
+char *fs_resolve_dots(const char *path, bool clamp, struct qerr *err);
+
 /* Open path (relative, already clean) beneath root_fd, resolving every
  * symlink as if root_fd were "/" and never escaping it; flags as openat. */
 int fs_open_in_root(int root_fd, const char *path, int flags, mode_t mode, struct qerr *err);

@@ -401,3 +401,29 @@ int fs_open_in_root(int root_fd, const char *path, int flags, mode_t mode, struc
 		return q_error(err, -fd, "open '%.512s'", path);
 	return fd;
 }
+
+char *fs_resolve_dots(const char *path, bool clamp, struct qerr *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *p = path;
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		size_t len = (size_t)(end - p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (!out.len && !clamp) {
+				strbuf_release(&out);
+				return q_error(err, 0, "path '%.512s' leaves the top", path), NULL;
+			}
+			char *last = out.len ? strrchr(out.buf, '/') : NULL;
+			out.len = last ? (size_t)(last - out.buf) : 0;
+			if (out.buf)
+				out.buf[out.len] = '\0';
+		} else if (len && !(len == 1 && p[0] == '.')) {
+			if (out.len)
+				strbuf_addc(&out, '/');
+			strbuf_add(&out, p, len);
+		}
+		p = *end ? end + 1 : end;
+	}
+	return strbuf_detach(&out);
+}

@@ -61,34 +61,6 @@ static int cmp_member_order(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* Resolve "." and ".." in an archive path lexically: the archive has no
- * directories to follow, and `docker save` links layers as "../DIGEST/layer.tar".
- * Climbing above the archive's top is an error. */
-static char *resolve_dots(const char *path, struct qerr *err)
-{
-	struct strbuf out = STRBUF_INIT;
-	const char *p = path;
-	while (*p) {
-		const char *end = strchrnul(p, '/');
-		size_t len = (size_t)(end - p);
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			if (!out.len) {
-				strbuf_release(&out);
-				return q_error(err, 0, "link target '%s' leaves the archive", path), NULL;
-			}
-			char *last = strrchr(out.buf, '/');
-			out.len = last ? (size_t)(last - out.buf) : 0;
-			out.buf[out.len] = '\0';
-		} else if (len && !(len == 1 && p[0] == '.')) {
-			if (out.len)
-				strbuf_addc(&out, '/');
-			strbuf_add(&out, p, len);
-		}
-		p = *end ? end + 1 : end;
-	}
-	return strbuf_detach(&out);
-}
-
 /* A symlink member's target, made archive-relative and cleaned. */
 static char *member_link_target(const char *name, const char *target, struct qerr *err)
 {
@@ -100,7 +72,9 @@ static char *member_link_target(const char *name, const char *target, struct qer
 		joined = slash ? xasprintf("%.*s/%s", (int)(slash - name), name, target)
 			       : xstrdup(target);
 	}
-	cleanup_free char *resolved = resolve_dots(joined, err);
+	/* `docker save` links layers as "../DIGEST/layer.tar"; climbing above
+	 * the archive's top is an error. */
+	cleanup_free char *resolved = fs_resolve_dots(joined, false, err);
 	if (!resolved)
 		return NULL;
 	return fs_clean_path(resolved, err);

@@ -114,6 +114,22 @@ void strvec_take(struct strvec *sv, char *s);
 void strvec_clear(struct strvec *sv);
 void strvec_sort(struct strvec *sv);
 
+/* A string-keyed hash map to a size_t (an index, a count). Keys are not
+ * copied: they must outlive the map. */
+struct strmap_slot {
+	const char *key;
+	size_t value;
+};
+struct strmap {
+	struct strmap_slot *slots;
+	size_t cap, n;
+};
+#define STRMAP_INIT { NULL, 0, 0 }
+bool strmap_get(const struct strmap *m, const char *key, size_t *value);
+/* Insert or replace; true when the key is new. */
+bool strmap_put(struct strmap *m, const char *key, size_t value);
+void strmap_release(struct strmap *m);
+
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
 

@@ -129,6 +129,29 @@ static void t_atomic_file(void **state)
 	free(path);
 }
 
+static void t_strmap(void **state)
+{
+	(void)state;
+	struct strmap m = STRMAP_INIT;
+	struct strvec keys = STRVEC_INIT;
+	for (size_t i = 0; i < 5000; i++)
+		strvec_take(&keys, xasprintf("key-%zu", i));
+	for (size_t i = 0; i < keys.n; i++)
+		assert_true(strmap_put(&m, keys.v[i], i));
+	assert_false(strmap_put(&m, keys.v[7], 70));   /* replaced, not added */
+	assert_int_equal(m.n, 5000);
+	size_t v;
+	for (size_t i = 0; i < keys.n; i++) {
+		assert_true(strmap_get(&m, keys.v[i], &v));
+		assert_int_equal(v, i == 7 ? 70 : i);
+	}
+	assert_false(strmap_get(&m, "key-5000", &v));
+	assert_false(strmap_get(&m, "", NULL));
+	strmap_release(&m);
+	assert_false(strmap_get(&m, "key-1", NULL));
+	strvec_clear(&keys);
+}
+
 static void t_json(void **state)
 {
 	(void)state;
@@ -174,6 +197,7 @@ int main(void)
 		cmocka_unit_test(t_error_wrap),    cmocka_unit_test(t_strbuf_strvec),
 		cmocka_unit_test(t_parse_integers), cmocka_unit_test(t_digest),
 		cmocka_unit_test(t_atomic_file),   cmocka_unit_test(t_json),
+		cmocka_unit_test(t_strmap),
 		cmocka_unit_test(t_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
