@@ -17,7 +17,7 @@ const struct verb verbs[] = {
 	  "usage: quench export [--platform P] [--no-cache] IMAGE FILE.tar\n" },
 	{ "sbom", cmd_sbom, "list every package and the owner of every file (CycloneDX, SPDX)",
 	  "usage: quench sbom [--platform P] [--format table|json|cyclonedx|spdx] [--files] [--no-elf]\n"
-	  "                   [-o FILE] IMAGE\n" },
+	  "                   [--no-cache] [-o FILE] IMAGE\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",
 	  "usage: quench cache [list | dir | prune [--all | --older-than DAYS]]\n" },
 	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },

@@ -107,6 +107,8 @@ struct catalog {
 struct catalog_opts {
 	int threads;                  /* layers scanned at once; 0 = number of CPUs */
 	bool no_elf;                  /* skip hashing and parsing ELF files */
+	const char *cache_dir;        /* scans of layers kept in CACHE/catalog; NULL: none */
+	bool *cache_hits;             /* NULL, or n_layers flags: was layer i read from the cache? */
 };
 
 /* Scan every layer of img (verified as it streams). */

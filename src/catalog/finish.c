@@ -175,7 +175,8 @@ void catalog_finish(struct catalog *c, const struct cat_blobs *kept)
 	python_collect(c, &in);
 	npm_collect(c, &in);
 	go_collect(c);
-	qsort(c->pkgs, c->n_pkgs, sizeof(*c->pkgs), cmp_pkg);
+	if (c->n_pkgs)
+		qsort(c->pkgs, c->n_pkgs, sizeof(*c->pkgs), cmp_pkg);
 	for (size_t i = 0; i < c->n_pkgs; i++) {
 		c->pkgs[i].purl = cat_purl(&c->pkgs[i], &c->os);
 		c->pkgs[i].cpe = cat_cpe(&c->pkgs[i], &c->os);

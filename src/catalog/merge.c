@@ -144,6 +144,8 @@ void catalog_merge(struct catalog *c, struct layer_scan *scans, size_t n, struct
 		take(c, &cap, ls, &ls->ents[survivors[k] & 0xffffffffu], kept, &kept_cap);
 	}
 	free(survivors);
-	qsort(c->files, c->n_files, sizeof(*c->files), cmp_file);
-	qsort(kept->v, kept->n, sizeof(*kept->v), cmp_blob);
+	if (c->n_files)
+		qsort(c->files, c->n_files, sizeof(*c->files), cmp_file);
+	if (kept->n)
+		qsort(kept->v, kept->n, sizeof(*kept->v), cmp_blob);
 }

@@ -152,7 +152,6 @@ static int scan_entry(struct layer_scan *ls, struct tar_reader *tr, const struct
 static int scan_layer(struct image *img, size_t i, bool no_elf, struct layer_scan *ls,
 		      struct qerr *err)
 {
-	ls->layer = (uint32_t)i;
 	struct layer_stream *st = layer_stream_open(img, i, err);
 	if (!st)
 		return -1;
@@ -176,7 +175,7 @@ static int scan_layer(struct image *img, size_t i, bool no_elf, struct layer_sca
 
 struct scan_job {
 	struct image *img;
-	bool no_elf;
+	const struct catalog_opts *opts;
 	atomic_size_t next;
 	struct layer_scan *scans;
 };
@@ -189,14 +188,24 @@ static void *scan_worker(void *arg)
 		if (i >= job->img->n_layers)
 			return NULL;
 		struct layer_scan *ls = &job->scans[i];
-		ls->rc = scan_layer(job->img, i, job->no_elf, ls, &ls->err);
+		const char *diff_id = job->img->layers[i].diff_id;
+		const char *cache = job->opts->cache_dir;
+		ls->layer = (uint32_t)i;
+		if (cache && layer_cache_load(cache, diff_id, job->opts->no_elf, ls)) {
+			if (job->opts->cache_hits)
+				job->opts->cache_hits[i] = true;
+			continue;
+		}
+		ls->rc = scan_layer(job->img, i, job->opts->no_elf, ls, &ls->err);
+		if (ls->rc == 0 && cache)
+			layer_cache_store(cache, diff_id, job->opts->no_elf, ls);
 	}
 }
 
 static int scan_layers(struct image *img, const struct catalog_opts *o, struct layer_scan *scans,
 		       struct qerr *err)
 {
-	struct scan_job job = { .img = img, .no_elf = o->no_elf, .scans = scans };
+	struct scan_job job = { .img = img, .opts = o, .scans = scans };
 	atomic_init(&job.next, 0);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t workers = o->threads > 0 ? (size_t)o->threads : cpus > 0 ? (size_t)cpus : 1;

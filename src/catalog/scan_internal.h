@@ -32,6 +32,12 @@ struct layer_scan {
 };
 void layer_scan_release(struct layer_scan *ls);
 
+/* The scan cache (layer_cache.c): load is true on a hit (ls filled, its
+ * layer index kept); store is best effort. */
+bool layer_cache_load(const char *dir, const char *diff_id, bool no_elf, struct layer_scan *ls);
+void layer_cache_store(const char *dir, const char *diff_id, bool no_elf,
+		       const struct layer_scan *ls);
+
 /* Kept files of the merged tree; owned. */
 struct cat_blobs {
 	struct cat_blob *v;

@@ -21,8 +21,8 @@ static int cache_ls(const struct common_opts *co, const char *dir)
 	uint64_t total = 0;
 	for (size_t i = 0; i < n; i++) {
 		total += list[i].bytes;
-		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:b}", "chainId",
-						   list[i].name, "path", list[i].path, "bytes",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:b}", "kind",
+						   list[i].kind, "name", list[i].name, "path", list[i].path, "bytes",
 						   (json_int_t)list[i].bytes, "lastUsed",
 						   (json_int_t)list[i].last_used, "complete",
 						   list[i].complete));
@@ -34,7 +34,7 @@ static int cache_ls(const struct common_opts *co, const char *dir)
 	} else {
 		char b[32], when[32];
 		for (size_t i = 0; i < n; i++)
-			fprintf(out.f, "%.16s  %10s  %s%s\n", list[i].name,
+			fprintf(out.f, "%-6s  %.16s  %10s  %s%s\n", list[i].kind, list[i].name,
 				human_size(list[i].bytes, b, sizeof(b)),
 				format_rfc3339(list[i].last_used, when, sizeof(when)),
 				list[i].complete ? "" : "  (incomplete)");

@@ -6,13 +6,13 @@
 
 #include <string.h>
 
-enum { OPT_PLATFORM = 256, OPT_FILES, OPT_NO_ELF };
+enum { OPT_PLATFORM = 256, OPT_FILES, OPT_NO_ELF, OPT_NO_CACHE };
 
 struct sbom_args {
 	struct common_opts co;
 	const char *platform;
 	const char *sbom_format;   /* cyclonedx, spdx, json; NULL: table or json */
-	bool files, no_elf;
+	bool files, no_elf, no_cache;
 };
 
 static void print_table(FILE *f, const struct catalog *c)
@@ -82,6 +82,7 @@ static int parse_args(struct sbom_args *a, int argc, char **argv)
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "files", no_argument, NULL, OPT_FILES },
 		{ "no-elf", no_argument, NULL, OPT_NO_ELF },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -98,6 +99,8 @@ static int parse_args(struct sbom_args *a, int argc, char **argv)
 			a->files = true;
 		else if (c == OPT_NO_ELF)
 			a->no_elf = true;
+		else if (c == OPT_NO_CACHE)
+			a->no_cache = true;
 		else
 			return usage_error("sbom", "unknown option");
 	}
@@ -117,8 +120,16 @@ int cmd_sbom(int argc, char **argv)
 	struct image *img = open_image_arg(argv[optind], a.platform, &err);
 	if (!img)
 		return fail("sbom", &err);
-	struct catalog_opts co = { .threads = cpu_count(), .no_elf = a.no_elf };
+	cleanup_free char *cache = a.no_cache ? NULL : cache_dir();
+	cleanup_free bool *hits = xcalloc(img->n_layers + 1, sizeof(*hits));
+	struct catalog_opts co = { .threads = cpu_count(), .no_elf = a.no_elf, .cache_dir = cache,
+				   .cache_hits = hits };
 	struct catalog *c = catalog_image(img, &co, &err);
+	size_t n_hits = 0;
+	for (size_t i = 0; i < img->n_layers; i++)
+		n_hits += hits[i];
+	if (c && n_hits)
+		q_info("%zu of %zu layers read from the scan cache", n_hits, img->n_layers);
 	if (!c) {
 		image_free(img);
 		return fail("sbom", &err);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -87,37 +88,40 @@ int image_rootfs_cached(struct image *img, const char *cache_dir, const struct e
 	return 0;
 }
 
-static uint64_t tree_bytes(const char *path)
+/* Disk usage of a tree: nftw keeps at most 32 directories open however
+ * deep the tree (a hostile image's can be 10 000 levels). */
+static _Thread_local uint64_t tree_total;
+
+static int add_blocks(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	uint64_t total = 0;
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		struct stat st;
-		cleanup_free char *p = xasprintf("%s/%s", path, de->d_name);
-		if (lstat(p, &st) < 0)
-			continue;
-		total += (uint64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode))
-			total += tree_bytes(p);
-	}
-	closedir(d);
-	return total;
+	(void)path, (void)flag, (void)ftw;
+	tree_total += (uint64_t)st->st_blocks * 512;
+	return 0;
 }
 
-int cache_list(const char *cache_dir, struct cache_entry **out, size_t *n, struct qerr *err)
+static uint64_t tree_bytes(const char *path)
 {
-	*out = NULL;
-	*n = 0;
+	tree_total = 0;
+	nftw(path, add_blocks, 32, FTW_PHYS | FTW_MOUNT);
+	return tree_total;
+}
+
+static struct cache_entry *add_entry(struct cache_entry **out, size_t *n, size_t *cap)
+{
+	*out = xgrow(*out, cap, *n + 1, sizeof(**out));
+	struct cache_entry *e = &(*out)[(*n)++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* CACHE/rootfs/<chain id>: unpacked trees. */
+static int list_rootfs(const char *cache_dir, struct cache_entry **out, size_t *n, size_t *cap,
+		       struct qerr *err)
+{
 	cleanup_free char *base = xasprintf("%s/rootfs", cache_dir);
 	DIR *d = opendir(base);
 	if (!d)
 		return errno == ENOENT ? 0 : q_error(err, errno, "open '%s'", base);
-	size_t cap = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -128,8 +132,8 @@ int cache_list(const char *cache_dir, struct cache_entry **out, size_t *n, struc
 		bool complete = stat(meta, &st) == 0;
 		if (!complete && stat(dir, &st) < 0)
 			continue;
-		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
-		struct cache_entry *e = &(*out)[(*n)++];
+		struct cache_entry *e = add_entry(out, n, cap);
+		e->kind = "rootfs";
 		e->path = steal_pointer(&dir);
 		e->name = xstrdup(de->d_name);
 		e->last_used = (int64_t)st.st_mtime;
@@ -137,6 +141,49 @@ int cache_list(const char *cache_dir, struct cache_entry **out, size_t *n, struc
 		e->bytes = tree_bytes(e->path);
 	}
 	closedir(d);
+	return 0;
+}
+
+/* CACHE/catalog/<diff_id>-<variant>.scan: scans of layers (the catalog's). */
+static int list_scans(const char *cache_dir, struct cache_entry **out, size_t *n, size_t *cap,
+		      struct qerr *err)
+{
+	cleanup_free char *base = xasprintf("%s/catalog", cache_dir);
+	DIR *d = opendir(base);
+	if (!d)
+		return errno == ENOENT ? 0 : q_error(err, errno, "open '%s'", base);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		cleanup_free char *path = xasprintf("%s/%s", base, de->d_name);
+		struct stat st;
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		struct cache_entry *e = add_entry(out, n, cap);
+		e->kind = "scan";
+		e->path = steal_pointer(&path);
+		e->name = xstrdup(de->d_name);
+		e->last_used = (int64_t)st.st_mtime;
+		e->complete = str_ends_with(de->d_name, ".scan");
+		e->bytes = (uint64_t)st.st_blocks * 512;
+	}
+	closedir(d);
+	return 0;
+}
+
+int cache_list(const char *cache_dir, struct cache_entry **out, size_t *n, struct qerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	size_t cap = 0;
+	if (list_rootfs(cache_dir, out, n, &cap, err) < 0 ||
+	    list_scans(cache_dir, out, n, &cap, err) < 0) {
+		cache_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 

@@ -201,7 +201,8 @@ int image_rootfs_cached(struct image *img, const char *cache_dir, const struct e
 			char **rootfs, bool *hit, struct qerr *err);
 
 struct cache_entry {
-	char *name;          /* chain id hex (or a leftover temporary) */
+	const char *kind;    /* "rootfs" (an unpacked image) or "scan" (a layer's catalog scan) */
+	char *name;          /* chain id hex, scan file name (or a leftover temporary) */
 	char *path;
 	uint64_t bytes;      /* disk usage */
 	int64_t last_used;   /* seconds since the epoch */

@@ -4,7 +4,9 @@
 #include "catalog/scan_internal.h"
 #include "fs/fs.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 /* ---- building layers by hand ------------------------------------------------ */
@@ -269,6 +271,93 @@ static void t_purl(void **state)
 	catalog_free(c);
 }
 
+/* ---- the scan cache -------------------------------------------------------------- */
+
+#define DIFF_ID "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void sample_scan(struct layer_scan *ls)
+{
+	dir(ls, "etc");
+	file(ls, "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+	ent(ls, "lib", ENT_FILE, TAR_SYMLINK, "usr/lib");
+	ent(ls, "gone", ENT_WHITEOUT, TAR_REG, NULL);
+	file(ls, "usr/bin/x", NULL);
+	struct elf_info *e = xcalloc(1, sizeof(*e));
+	snprintf(e->sha256, sizeof(e->sha256), "%s", DIFF_ID);
+	e->soname = xstrdup("libx.so.1");
+	strvec_push(&e->needed, "libc.so.6");
+	e->machine = 62;
+	e->elf_class = 2;
+	e->go_modinfo = xstrdup("path\tx\n");
+	ls->ents[ls->n_ents - 1].elf = e;
+	ls->ents[ls->n_ents - 1].mode = 04755;
+	ls->ents[ls->n_ents - 1].size = 1u << 31;
+}
+
+static void t_scan_cache(void **state)
+{
+	(void)state;
+	char dir_tmpl[] = "/tmp/quench-scan-cache-XXXXXX";
+	assert_non_null(mkdtemp(dir_tmpl));
+	struct layer_scan a = { .layer = 3 }, b = { .layer = 5 };
+	sample_scan(&a);
+	layer_cache_store(dir_tmpl, DIFF_ID, false, &a);
+	assert_false(layer_cache_load(dir_tmpl, DIFF_ID, true, &b));   /* other variant */
+	assert_true(layer_cache_load(dir_tmpl, DIFF_ID, false, &b));
+	assert_int_equal(b.layer, 5);
+	assert_int_equal(b.n_ents, a.n_ents);
+	for (size_t i = 0; i < a.n_ents; i++) {
+		assert_string_equal(b.ents[i].path, a.ents[i].path);
+		assert_int_equal(b.ents[i].kind, a.ents[i].kind);
+		assert_int_equal(b.ents[i].type, a.ents[i].type);
+		assert_int_equal(b.ents[i].mode, a.ents[i].mode);
+		assert_int_equal(b.ents[i].size, a.ents[i].size);
+		assert_int_equal(b.ents[i].blob, a.ents[i].blob);
+		assert_int_equal(!b.ents[i].link, !a.ents[i].link);
+	}
+	const struct elf_info *e = b.ents[b.n_ents - 1].elf;
+	assert_non_null(e);
+	assert_string_equal(e->sha256, DIFF_ID);
+	assert_string_equal(e->soname, "libx.so.1");
+	assert_null(e->build_id);
+	assert_string_equal(e->needed.v[0], "libc.so.6");
+	assert_int_equal(e->machine, 62);
+	assert_string_equal(e->go_modinfo, "path\tx\n");
+	assert_int_equal(b.n_blobs, 1);
+	assert_string_equal(b.blobs[0].data, a.blobs[0].data);
+	assert_int_equal(b.blobs[0].layer, 5);
+	layer_scan_release(&b);
+	/* Damaged files are misses: every truncation, and flipped bytes. */
+	char *path = xasprintf("%s/catalog/%s-elf.scan", dir_tmpl, digest_hex(DIFF_ID));
+	char *data;
+	size_t len;
+	struct qerr err = QERR_INIT;
+	assert_int_equal(read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, &err), 0);
+	for (size_t cut = 0; cut < len; cut += 7) {
+		FILE *f = fopen(path, "w");
+		fwrite(data, 1, cut, f);
+		fclose(f);
+		b.layer = 1;
+		assert_false(layer_cache_load(dir_tmpl, DIFF_ID, false, &b));
+		assert_int_equal(b.n_ents, 0);
+	}
+	for (size_t at = 14; at < len; at += 5) {
+		char *copy = xmalloc(len);
+		memcpy(copy, data, len);
+		copy[at] ^= 0xff;
+		FILE *f = fopen(path, "w");
+		fwrite(copy, 1, len, f);
+		fclose(f);
+		free(copy);
+		if (layer_cache_load(dir_tmpl, DIFF_ID, false, &b))
+			layer_scan_release(&b);   /* a flip inside data may still parse */
+	}
+	free(data);
+	free(path);
+	layer_scan_release(&a);
+	assert_int_equal(fs_remove_at(AT_FDCWD, dir_tmpl, &err), 0);
+}
+
 /* ---- strings and paths ------------------------------------------------------------ */
 
 static void t_strings(void **state)
@@ -302,6 +391,7 @@ int main(void)
 		cmocka_unit_test(t_owners),
 		cmocka_unit_test(t_deps),
 		cmocka_unit_test(t_purl),
+		cmocka_unit_test(t_scan_cache),
 		cmocka_unit_test(t_strings),
 	};
 	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
