@@ -54,8 +54,9 @@ char *cat_strndup(const char *s, size_t n);
 
 /* ---- the parsers ------------------------------------------------------------- */
 
-/* Each: does the scanner keep this path's content? and: add what the kept
- * files say. `size` is the file's size (a parser may refuse giants). */
+/* Each: does the scanner keep this path's content? (called for every
+ * regular file of every layer: must be cheap) and: add what the kept files
+ * say. */
 bool os_wants(const char *path);
 void os_collect(struct catalog *c, const struct cat_input *in);
 
