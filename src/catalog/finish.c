@@ -143,26 +143,53 @@ static void own_tree(struct catalog *c, size_t pkg, const char *dir)
 		own(c, pkg, &c->files[lo]);
 }
 
+struct tree_claim {
+	size_t pkg;
+	const char *dir;
+};
+
+/* Deepest first: npm's bundled node_modules/x/ belongs to x, not to the
+ * npm/ directory above it. */
+static int cmp_claim_depth(const void *a, const void *b)
+{
+	size_t x = strlen(((const struct tree_claim *)a)->dir);
+	size_t y = strlen(((const struct tree_claim *)b)->dir);
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void assign_type(struct catalog *c, enum pkg_type t)
+{
+	struct tree_claim *claims = NULL;
+	size_t n_claims = 0, cap = 0;
+	for (size_t i = 0; i < c->n_pkgs; i++) {
+		struct cat_pkg *p = &c->pkgs[i];
+		if (p->type != t)
+			continue;
+		for (size_t k = 0; k < p->files.n; k++) {
+			const char *path = p->files.v[k];
+			if (str_ends_with(path, "/")) {
+				claims = xgrow(claims, &cap, n_claims + 1, sizeof(*claims));
+				claims[n_claims++] = (struct tree_claim){ i, path };
+				continue;
+			}
+			struct cat_file *f = find_file(c, path);
+			if (f)
+				own(c, i, f);
+		}
+	}
+	if (n_claims)
+		qsort(claims, n_claims, sizeof(*claims), cmp_claim_depth);
+	for (size_t k = 0; k < n_claims; k++)
+		own_tree(c, claims[k].pkg, claims[k].dir);
+	free(claims);
+}
+
 static void assign_owners(struct catalog *c)
 {
 	static const enum pkg_type order[] = { PKG_DEB, PKG_APK, PKG_RPM,
 					       PKG_PYTHON, PKG_NPM, PKG_GO };
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
-		for (size_t i = 0; i < c->n_pkgs; i++) {
-			struct cat_pkg *p = &c->pkgs[i];
-			if (p->type != order[o])
-				continue;
-			for (size_t k = 0; k < p->files.n; k++) {
-				const char *path = p->files.v[k];
-				if (str_ends_with(path, "/")) {
-					own_tree(c, i, path);
-					continue;
-				}
-				struct cat_file *f = find_file(c, path);
-				if (f)
-					own(c, i, f);
-			}
-		}
+		assign_type(c, order[o]);
 }
 
 void catalog_finish(struct catalog *c, const struct cat_blobs *kept)

@@ -143,6 +143,8 @@ static struct catalog *usrmerge_catalog(void)
 	dir(&s[0], "usr/lib/node_modules/left-pad");
 	file(&s[0], "usr/lib/node_modules/left-pad/index.js", NULL);
 	file(&s[0], "usr/lib/node_modules/left-pad/package.json", NULL);
+	file(&s[0], "usr/lib/node_modules/npm/index.js", NULL);
+	file(&s[0], "usr/lib/node_modules/npm/node_modules/which/which.js", NULL);
 	struct cat_blobs kept = { 0 };
 	struct catalog *c = merge(s, 1, &kept);
 	cat_blobs_release(&kept);
@@ -163,6 +165,11 @@ static void t_owners(void **state)
 	strvec_push(&six->files, "usr/lib/python3/dist-packages/six/__init__.py");
 	struct cat_pkg *npm = pkg(c, PKG_NPM, "left-pad", "1.3.0");
 	strvec_push(&npm->files, "usr/lib/node_modules/left-pad/");
+	/* "npm" sorts before "which", yet which's own files are its. */
+	struct cat_pkg *npm_self = pkg(c, PKG_NPM, "npm", "11.0.0");
+	strvec_push(&npm_self->files, "usr/lib/node_modules/npm/");
+	struct cat_pkg *which = pkg(c, PKG_NPM, "which", "5.0.0");
+	strvec_push(&which->files, "usr/lib/node_modules/npm/node_modules/which/");
 	struct cat_blobs none = { 0 };
 	catalog_finish(c, &none);
 	const struct cat_pkg *o = catalog_owner(c, "usr/bin/bash");
@@ -177,6 +184,12 @@ static void t_owners(void **state)
 	o = catalog_owner(c, "usr/lib/node_modules/left-pad/index.js");
 	assert_non_null(o);
 	assert_string_equal(o->name, "left-pad");
+	o = catalog_owner(c, "usr/lib/node_modules/npm/node_modules/which/which.js");
+	assert_non_null(o);
+	assert_string_equal(o->name, "which");
+	o = catalog_owner(c, "usr/lib/node_modules/npm/index.js");
+	assert_non_null(o);
+	assert_string_equal(o->name, "npm");
 	assert_null(catalog_owner(c, "usr"));
 	assert_null(catalog_owner(c, "usr/lib/node_modules/left-pad"));   /* the dir itself */
 	catalog_free(c);
