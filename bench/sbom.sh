@@ -4,6 +4,7 @@
 # Target: quench at most a third of Trivy's time.
 source "$(dirname "$0")/lib.sh"
 archive=$(scripts/mkimage "$BENCH_IMAGE" | sed -n 2p)
+archive=${archive#docker-archive:}
 trivy=$(scripts/get-trivy)
 runs=${RUNS:-3}
 export TRIVY_CACHE_DIR=$WORK/trivy-cache

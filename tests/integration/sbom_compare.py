@@ -13,10 +13,14 @@ from urllib.parse import unquote
 
 def key(purl):
     """(type, name, version) from a purl, names compared as the ecosystem does."""
-    m = re.match(r"pkg:([^/]+)/(.+?)(?:@([^?#]*))?(?:[?#].*)?$", purl)
+    m = re.match(r"pkg:([^/]+)/(.+?)(?:@([^?#]*))?(?:\?([^#]*))?(?:#.*)?$", purl)
     if not m:
         return None
     ptype, path, version = m.group(1), unquote(m.group(2)), unquote(m.group(3) or "")
+    # An epoch may be a qualifier (Trivy) or part of the version (Syft, quench).
+    quals = dict(q.split("=", 1) for q in (m.group(4) or "").split("&") if "=" in q)
+    if quals.get("epoch") and quals["epoch"] != "0" and ":" not in version:
+        version = "%s:%s" % (unquote(quals["epoch"]), version)
     # deb/apk/rpm: the namespace is the distro; only the name counts.
     if ptype in ("deb", "apk", "rpm"):
         path = path.split("/")[-1]
