@@ -101,7 +101,8 @@ int blob_close(struct blob_reader *b, struct qerr *err)
 
 struct layer_stream {
 	struct byte_source src;          /* verified bytes, read in this thread */
-	struct prefetch *pf;             /* src read ahead by a thread (what callers get) */
+	struct prefetch *pf;             /* src read ahead by a thread */
+	struct byte_source ahead;        /* pf's bytes, diff-hashed here (what callers get) */
 	_Atomic uint64_t consumed;       /* for progress, read from another thread */
 	struct blob_reader *blob;
 	struct decompressor *dec;
@@ -110,6 +111,7 @@ struct layer_stream {
 	uint64_t bytes;
 	bool eof;
 	bool hash_diff;                  /* false: the blob's digest check covers diff_id */
+	bool hash_ahead;                 /* the diff is hashed by ahead_read, not layer_read */
 	char diff_id[DIGEST_STR_MAX];
 };
 
@@ -121,7 +123,7 @@ static ssize_t layer_read(void *ctx, void *buf, size_t len, struct qerr *err)
 		return q_error_wrap(err, "layer %s", ls->blob->digest);
 	if (n == 0)
 		ls->eof = true;
-	if (ls->hash_diff)
+	if (ls->hash_diff && !ls->hash_ahead)
 		sha256_update(&ls->h, buf, (size_t)n);
 	ls->bytes += (uint64_t)n;
 	atomic_store_explicit(&ls->consumed, ls->blob->pos, memory_order_relaxed);
@@ -175,11 +177,28 @@ struct layer_stream *layer_stream_open(struct image *img, size_t i, struct qerr 
 	return ls;
 }
 
+/* The diff_id hash runs in the consumer's thread: the read-ahead thread
+ * already reads, hashes and inflates the blob, so this splits the work
+ * about evenly between two cores. */
+static ssize_t ahead_read(void *ctx, void *buf, size_t len, struct qerr *err)
+{
+	struct layer_stream *ls = ctx;
+	const struct byte_source *pf = prefetch_source(ls->pf);
+	ssize_t n = pf->read(pf->ctx, buf, len, err);
+	if (n > 0 && ls->hash_diff)
+		sha256_update(&ls->h, buf, (size_t)n);
+	return n;
+}
+
 const struct byte_source *layer_stream_source(struct layer_stream *ls)
 {
-	if (!ls->pf)
+	if (!ls->pf) {
+		/* Set before the thread starts (pthread_create orders it). */
+		ls->hash_ahead = true;
 		ls->pf = prefetch_new(&ls->src, PREFETCH_CHUNK, PREFETCH_DEPTH);
-	return prefetch_source(ls->pf);
+		ls->ahead = (struct byte_source){ ahead_read, NULL, ls };
+	}
+	return &ls->ahead;
 }
 
 uint64_t layer_stream_consumed(const struct layer_stream *ls)

@@ -25,7 +25,7 @@ validate() {   # validate SCHEMA FILE
 
 trivy_image() {   # trivy_image DOCKER_ARCHIVE OUT
 	"$trivy" image --input "$1" --format cyclonedx --skip-db-update --offline-scan \
-		--scanners vuln -q -o "$2"
+		-q -o "$2"
 }
 
 image_case() {
@@ -72,8 +72,8 @@ image_case() {
 		got=$(jq '[.Results[]? | .Packages[]?] | length' "$d/trivy-read.json")
 		want=$(jq '[.components[] | select(.type == "library" and
 			(.purl // "" | test("^pkg:(deb|apk|rpm)/")))] | length' "$d/ours.cdx.json")
-		[ "$got" -ge "$want" ] && pass "$name: trivy sbom reads our CycloneDX ($got OS packages)" ||
-			fail "$name: trivy sbom read $got OS packages of our $want"
+		[ "$got" -ge "$want" ] && pass "$name: trivy sbom reads our CycloneDX ($got packages)" ||
+			fail "$name: trivy sbom read $got packages, fewer than our $want OS packages"
 	else
 		fail "$name: trivy sbom refuses our CycloneDX" "$(tail -5 "$d/trivy-read.err")"
 	fi
