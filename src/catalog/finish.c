@@ -38,12 +38,10 @@ static int cmp_pkg(const void *a, const void *b)
  * ecosystem compares it (PyPI: PEP 503; others: as written). */
 static char *dep_key(enum pkg_type t, const char *name)
 {
-	char *k = xasprintf("%d:%s", (int)t, name);
 	if (t != PKG_PYTHON)
-		return k;
-	for (char *p = k; *p; p++)
-		*p = *p == '_' || *p == '.' ? '-' : (char)tolower((unsigned char)*p);
-	return k;
+		return xasprintf("%d:%s", (int)t, name);
+	cleanup_free char *norm = pep503_name(name);
+	return xasprintf("%d:%s", (int)t, norm);
 }
 
 static int cmp_size(const void *a, const void *b)

@@ -27,24 +27,6 @@ static void add_encoded(struct strbuf *sb, const char *s, bool keep_slash)
 	}
 }
 
-/* PEP 503: lowercase, runs of "-", "_", "." become one "-". */
-static char *pep503(const char *name)
-{
-	struct strbuf sb = STRBUF_INIT;
-	bool sep = false;
-	for (const char *p = name; *p; p++) {
-		if (*p == '-' || *p == '_' || *p == '.') {
-			sep = true;
-			continue;
-		}
-		if (sep && sb.len)
-			strbuf_addc(&sb, '-');
-		sep = false;
-		strbuf_addc(&sb, (char)tolower((unsigned char)*p));
-	}
-	return sb.buf ? strbuf_detach(&sb) : xstrdup(name);
-}
-
 /* "debian-12", "alpine-3.19.1": the distro qualifier. */
 static void add_distro(struct strbuf *q, const struct os_info *os)
 {
@@ -102,7 +84,7 @@ char *cat_purl(const struct cat_pkg *p, const struct os_info *os)
 			add_qualifier(&q, "upstream", p->src_name);
 		break;
 	case PKG_PYTHON: {
-		cleanup_free char *norm = pep503(p->name);
+		cleanup_free char *norm = pep503_name(p->name);
 		add_encoded(&sb, norm, false);
 		break;
 	}
@@ -197,7 +179,7 @@ char *cat_cpe(const struct cat_pkg *p, const struct os_info *os)
 	(void)os;
 	if (!p->name || !p->version)
 		return NULL;
-	cleanup_free char *pyname = p->type == PKG_PYTHON ? pep503(p->name) : NULL;
+	cleanup_free char *pyname = p->type == PKG_PYTHON ? pep503_name(p->name) : NULL;
 	const char *name = pyname ? pyname : p->src_name ? p->src_name : p->name;
 	for (size_t i = 0; i < sizeof(known_cpes) / sizeof(known_cpes[0]); i++) {
 		if (known_cpes[i].type != p->type || strcmp(known_cpes[i].name, name))

@@ -1,6 +1,7 @@
 /* Memory and strings: allocation failure aborts (a CLI cannot recover). */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -226,4 +227,22 @@ const char *human_size(uint64_t n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+/* PEP 503: lowercase, runs of "-", "_", "." become one "-". */
+char *pep503_name(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool sep = false;
+	for (const char *p = name; *p; p++) {
+		if (*p == '-' || *p == '_' || *p == '.') {
+			sep = true;
+			continue;
+		}
+		if (sep && sb.len)
+			strbuf_addc(&sb, '-');
+		sep = false;
+		strbuf_addc(&sb, (char)tolower((unsigned char)*p));
+	}
+	return sb.buf ? strbuf_detach(&sb) : xstrdup(name);
 }

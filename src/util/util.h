@@ -130,6 +130,10 @@ bool strmap_get(const struct strmap *m, const char *key, size_t *value);
 bool strmap_put(struct strmap *m, const char *key, size_t value);
 void strmap_release(struct strmap *m);
 
+/* A Python distribution name as PEP 503 compares it: lowercase, runs of
+ * "-", "_", "." as one "-". Caller frees. */
+char *pep503_name(const char *name);
+
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
 
