@@ -34,6 +34,8 @@ int cmd_copy(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* ---- shared option handling (common.c) ----------------------------------- */
 

@@ -91,30 +91,43 @@ static void t_apk_vectors(void **state)
 	assert_int_equal(replay(VS_APK, "apk.tsv"), 717);
 }
 
-/* Antisymmetry and transitivity over every triple of (the first 60 of)
- * the vectors' versions. */
+/* Reflexivity and antisymmetry over every pair of the vectors' versions;
+ * transitivity over every triple of 48 of them, spread over the file. */
 static void check_order(enum version_scheme s, const char *name)
 {
 	struct vectors v;
 	load(&v, name);
-	size_t n = v.n < 30 ? v.n : 30;
-	const char *w[60];
-	for (size_t i = 0; i < n; i++) {
+	size_t n = 2 * v.n;
+	const char **w = xmalloc(n * sizeof(*w));
+	for (size_t i = 0; i < v.n; i++) {
 		w[2 * i] = v.a[i];
 		w[2 * i + 1] = v.b[i];
 	}
-	n *= 2;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < n; j++) {
-			int ij = version_cmp(s, w[i], w[j]);
-			if (ij != -version_cmp(s, w[j], w[i]))
+	for (size_t i = 0; i < n; i++) {
+		if (version_cmp(s, w[i], w[i]) != 0)
+			fail_msg("%s: %s is not equal to itself", name, w[i]);
+		for (size_t j = i + 1; j < n; j++)
+			if (version_cmp(s, w[i], w[j]) != -version_cmp(s, w[j], w[i]))
 				fail_msg("%s: %s vs %s not antisymmetric", name, w[i], w[j]);
-			for (size_t k = 0; k < n; k++)
-				if (ij <= 0 && version_cmp(s, w[j], w[k]) <= 0 &&
-				    version_cmp(s, w[i], w[k]) > 0)
-					fail_msg("%s: %s <= %s <= %s but not %s <= %s", name, w[i],
-						 w[j], w[k], w[i], w[k]);
+	}
+	enum { K = 48 };
+	const char *t[K];
+	for (size_t i = 0; i < K; i++)
+		t[i] = w[i * (n - 1) / (K - 1)];
+	for (size_t i = 0; i < K; i++)
+		for (size_t j = 0; j < K; j++) {
+			int ij = version_cmp(s, t[i], t[j]);
+			for (size_t k = 0; k < K; k++) {
+				int jk = version_cmp(s, t[j], t[k]), ik = version_cmp(s, t[i], t[k]);
+				if (ij <= 0 && jk <= 0 && ik > 0)
+					fail_msg("%s: %s <= %s <= %s but not %s <= %s", name, t[i],
+						 t[j], t[k], t[i], t[k]);
+				if (ij == 0 && jk == 0 && ik != 0)
+					fail_msg("%s: %s = %s = %s but not %s = %s", name, t[i], t[j],
+						 t[k], t[i], t[k]);
+			}
 		}
+	free(w);
 	release(&v);
 }
 
@@ -141,6 +154,27 @@ static void t_real(void **state)
 	assert_true(version_cmp(VS_APK, "1.36.1-r15", "1.36.1_p1-r0") < 0);
 	assert_false(version_valid(VS_DPKG, ""));
 	assert_false(version_valid(VS_DPKG, "a:1.0"));
+	assert_false(version_valid(VS_DPKG, "1:"));
+	assert_false(version_valid(VS_DPKG, "1.0 1"));
+	assert_true(version_valid(VS_DPKG, "2147483647:1"));
+	assert_false(version_valid(VS_DPKG, "2147483648:1"));   /* epoch > INT_MAX */
+	assert_true(version_valid(VS_DPKG, "a-0"));             /* dpkg warns, compares */
+	assert_true(version_cmp(VS_DPKG, "1:2:3-4-5", "1:2:3-4-4") > 0);   /* last '-' */
+	assert_true(version_cmp(VS_DPKG, "1.0~~", "1.0~~a") < 0);
+	assert_true(version_cmp(VS_DPKG, "1.0~", "1.0") < 0);
+	assert_int_equal(version_cmp(VS_DPKG, "1.000000000000000000000000000001",
+				     "1.1"), 0);
+	assert_true(version_cmp(VS_DPKG, "99999999999999999999999999", "99999999999999999999999998") > 0);
+	assert_true(version_cmp(VS_RPM, "1.0^", "1.0") > 0);
+	assert_true(version_cmp(VS_RPM, "1.0^", "1.0.1") < 0);
+	assert_true(version_cmp(VS_RPM, "1.0~rc1", "1.0~rc1^git1") < 0);
+	assert_int_equal(version_cmp(VS_RPM, "0:1.0-1", "1.0-1"), 0);
+	assert_true(version_cmp(VS_RPM, "1.0-1", "1.0-1.el9") < 0);
+	assert_true(version_cmp(VS_APK, "1.0_alpha1", "1.0_beta") < 0);
+	assert_true(version_cmp(VS_APK, "1.0_rc9", "1.0") < 0);
+	assert_true(version_cmp(VS_APK, "1.0", "1.0_cvs") < 0);
+	assert_true(version_cmp(VS_APK, "1.0_p1", "1.0a") < 0);
+	assert_true(version_cmp(VS_APK, "1.0a", "1.0.1") < 0);
 	assert_false(version_valid(VS_RPM, "1 .0"));
 	assert_false(version_valid(VS_APK, "x1.0"));
 	/* Invalid sorts first, whatever it is. */
@@ -164,15 +198,34 @@ static void t_hostile(void **state)
 		high[i] = (char)(0x80 + i % 0x7f);
 	}
 	digits[n] = tildes[n] = dots[n] = high[n] = '\0';
-	const char *inputs[] = { digits, tildes, dots, high, "", "~", "::", "--", "1:", ":1",
-				 "-r", "1.0-r", "_p", "1.0_", "1.0~", "^", "1^", "1.0.", "00000" };
+	/* 10 000 segments of alternating kinds; a 10 000-digit number */
+	char *mixed = xmalloc(30001), *num = xmalloc(10001);
+	for (size_t i = 0; i < 10000; i++)
+		memcpy(mixed + 3 * i, i % 2 ? "a1." : "1_p", 3);
+	mixed[30000] = '\0';
+	memset(num, '9', 10000);
+	num[10000] = '\0';
+	const char *inputs[] = { digits, tildes, dots, high, mixed, num, "", "~", "::", "--",
+				 "1:", ":1", "1::2", "1--2", "1:2:3", "1-2-3", "0::-",
+				 "-r", "1.0-r", "1.0-r-r1", "_p", "1.0_", "1.0~", "1.0~~~", "^",
+				 "1^", "^^^", "1.0^~", "1.0.", "00000", "1.0_p_p_p", "1.0~ffff",
+				 "1.0-r1-r2", "\x80:1", "1:\xff", "1.0\xc3\xa9", "1.0~g" };
 	size_t k = sizeof(inputs) / sizeof(inputs[0]);
+	enum { LONG = 6 };   /* transitivity over the short ones only */
 	for (size_t s = 0; s < 3; s++)
-		for (size_t i = 0; i < k; i++)
+		for (size_t i = 0; i < k; i++) {
+			assert_int_equal(version_cmp(schemes[s], inputs[i], inputs[i]), 0);
 			for (size_t j = 0; j < k; j++) {
 				int c = version_cmp(schemes[s], inputs[i], inputs[j]);
 				assert_int_equal(c, -version_cmp(schemes[s], inputs[j], inputs[i]));
+				for (size_t m = LONG; i >= LONG && j >= LONG && m < k; m++)
+					if (c <= 0 && version_cmp(schemes[s], inputs[j], inputs[m]) <= 0)
+						assert_true(version_cmp(schemes[s], inputs[i],
+									inputs[m]) <= 0);
 			}
+		}
+	free(mixed);
+	free(num);
 	free(digits);
 	free(tildes);
 	free(dots);

@@ -16,8 +16,23 @@
  */
 #include "version_internal.h"
 
-#include <ctype.h>
 #include <string.h>
+
+/* ASCII classes: the order must not change with the locale. */
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_lower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static bool is_xdigit(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 enum kind {   /* by rank: larger is a newer version at the same position */
 	K_INVALID,
@@ -68,7 +83,7 @@ static bool suffix(struct lexer *lx, struct token *t)
 static void digits(struct lexer *lx, struct token *t, enum kind k)
 {
 	const char *s = lx->p;
-	while (isdigit((unsigned char)*lx->p))
+	while (is_digit((unsigned char)*lx->p))
 		lx->p++;
 	*t = (struct token){ k, s, (size_t)(lx->p - s), 0, false };
 }
@@ -97,15 +112,15 @@ static void next(struct lexer *lx, struct token *t)
 	lx->after_dot = false;
 	if (!c) {
 		*t = (struct token){ K_END, NULL, 0, 0, false };
-	} else if (isdigit(c) && (last == K_DIGIT || last == K_LETTER || last == K_END)) {
+	} else if (is_digit(c) && (last == K_DIGIT || last == K_LETTER || last == K_END)) {
 		digits(lx, t, K_DIGIT);   /* K_END: the very start */
 		t->dot = dot;
-	} else if (isdigit(c) && (last == K_PRE_SUFFIX || last == K_POST_SUFFIX)) {
+	} else if (is_digit(c) && (last == K_PRE_SUFFIX || last == K_POST_SUFFIX)) {
 		digits(lx, t, K_SUFFIX_NO);
-	} else if (islower(c) && last == K_DIGIT) {
+	} else if (is_lower(c) && last == K_DIGIT) {
 		lx->p++;
 		*t = (struct token){ K_LETTER, NULL, 0, c, false };
-	} else if (c == '.' && last == K_DIGIT && isdigit((unsigned char)lx->p[1])) {
+	} else if (c == '.' && last == K_DIGIT && is_digit((unsigned char)lx->p[1])) {
 		lx->p++;
 		lx->after_dot = true;
 		lx->last = K_DIGIT;
@@ -113,12 +128,12 @@ static void next(struct lexer *lx, struct token *t)
 		return;
 	} else if (c == '_' && may_follow(last, K_PRE_SUFFIX) && (lx->p++, suffix(lx, t))) {
 		/* a suffix */
-	} else if (c == '~' && may_follow(last, K_HASH) && isxdigit((unsigned char)lx->p[1])) {
+	} else if (c == '~' && may_follow(last, K_HASH) && is_xdigit((unsigned char)lx->p[1])) {
 		const char *s = ++lx->p;
-		while (isxdigit((unsigned char)*lx->p))
+		while (is_xdigit((unsigned char)*lx->p))
 			lx->p++;
 		*t = (struct token){ K_HASH, s, (size_t)(lx->p - s), 0, false };
-	} else if (c == '-' && lx->p[1] == 'r' && isdigit((unsigned char)lx->p[2]) &&
+	} else if (c == '-' && lx->p[1] == 'r' && is_digit((unsigned char)lx->p[2]) &&
 		   may_follow(last, K_REVISION)) {
 		lx->p += 2;
 		digits(lx, t, K_REVISION);
@@ -126,6 +141,11 @@ static void next(struct lexer *lx, struct token *t)
 		*t = (struct token){ K_INVALID, NULL, 0, 0, false };
 	}
 	lx->last = t->kind;
+}
+
+static int fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
 /* Digit (or hex) strings as numbers: leading zeros skipped, longer is
@@ -138,8 +158,12 @@ static int cmp_num(const char *a, size_t an, const char *b, size_t bn)
 		b++, bn--;
 	if (an != bn)
 		return an < bn ? -1 : 1;
-	int c = strncasecmp(a, b, an);
-	return c < 0 ? -1 : c > 0;
+	for (size_t i = 0; i < an; i++) {
+		int ca = fold(a[i]), cb = fold(b[i]);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return 0;
 }
 
 /* Decimal fractions: trailing zeros dropped, then bytewise, a prefix
@@ -185,5 +209,5 @@ int apk_version_cmp(const char *a, const char *b)
  * rest included, as in apk-tools' own tests). */
 bool apk_version_valid(const char *v)
 {
-	return isdigit((unsigned char)v[0]);
+	return is_digit((unsigned char)v[0]);
 }

@@ -8,8 +8,24 @@
  */
 #include "version_internal.h"
 
-#include <ctype.h>
+#include <limits.h>
 #include <string.h>
+
+/* ASCII classes: the order must not change with the locale. */
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_space(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 struct dpkg_version {
 	const char *epoch;           /* digits, or NULL for 0 */
@@ -43,11 +59,9 @@ static int order(int c)
 {
 	if (c == '~')
 		return -1;
-	if (isdigit(c))
+	if (is_digit(c) || !c)
 		return 0;
-	if (!c)
-		return 0;
-	if (isalpha(c))
+	if (is_alpha(c))
 		return c;
 	return c + 256;
 }
@@ -62,9 +76,9 @@ static int cmp_digits(const char **pa, const char *ea, const char **pb, const ch
 	while (b < eb && *b == '0')
 		b++;
 	const char *sa = a, *sb = b;
-	while (a < ea && isdigit((unsigned char)*a))
+	while (a < ea && is_digit((unsigned char)*a))
 		a++;
-	while (b < eb && isdigit((unsigned char)*b))
+	while (b < eb && is_digit((unsigned char)*b))
 		b++;
 	*pa = a;
 	*pb = b;
@@ -79,8 +93,8 @@ static int cmp_part(const char *a, size_t alen, const char *b, size_t blen)
 {
 	const char *ea = a + alen, *eb = b + blen;
 	while (a < ea || b < eb) {
-		while ((a < ea && !isdigit((unsigned char)*a)) ||
-		       (b < eb && !isdigit((unsigned char)*b))) {
+		while ((a < ea && !is_digit((unsigned char)*a)) ||
+		       (b < eb && !is_digit((unsigned char)*b))) {
 			int ca = order(a < ea ? (unsigned char)*a : 0);
 			int cb = order(b < eb ? (unsigned char)*b : 0);
 			if (ca != cb)
@@ -116,21 +130,26 @@ int dpkg_version_cmp(const char *a, const char *b)
 }
 
 /* As lenient as dpkg --compare-versions: non-empty, no whitespace, an
- * epoch (when present) of digits, something after it. */
+ * epoch (when present) of digits that fits an int, something after it. */
 bool dpkg_version_valid(const char *v)
 {
 	if (!*v)
 		return false;
 	for (const char *p = v; *p; p++)
-		if (isspace((unsigned char)*p))
+		if (is_space((unsigned char)*p))
 			return false;
 	const char *colon = strchr(v, ':');
 	if (colon) {
 		if (colon == v || !colon[1])
 			return false;
-		for (const char *p = v; p < colon; p++)
-			if (!isdigit((unsigned char)*p))
+		long epoch = 0;
+		for (const char *p = v; p < colon; p++) {
+			if (!is_digit((unsigned char)*p))
 				return false;
+			epoch = epoch * 10 + (*p - '0');
+			if (epoch > INT_MAX)
+				return false;
+		}
 	}
 	return true;
 }

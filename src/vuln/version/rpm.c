@@ -7,12 +7,27 @@
  */
 #include "version_internal.h"
 
-#include <ctype.h>
 #include <string.h>
+
+/* ASCII classes, as rpm's own risdigit/risalpha: no locale. */
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 static bool is_alnum(int c)
 {
-	return isalnum(c) != 0;
+	return is_digit(c) || is_alpha(c);
+}
+
+static bool is_space(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 /* rpmvercmp on [a, ea) and [b, eb). */
@@ -48,16 +63,16 @@ static int vercmp(const char *a, const char *ea, const char *b, const char *eb)
 		if (a == ea || b == eb)
 			break;
 		const char *sa = a, *sb = b;
-		bool num = isdigit((unsigned char)*a);
+		bool num = is_digit((unsigned char)*a);
 		if (num) {
-			while (a < ea && isdigit((unsigned char)*a))
+			while (a < ea && is_digit((unsigned char)*a))
 				a++;
-			while (b < eb && isdigit((unsigned char)*b))
+			while (b < eb && is_digit((unsigned char)*b))
 				b++;
 		} else {
-			while (a < ea && isalpha((unsigned char)*a))
+			while (a < ea && is_alpha((unsigned char)*a))
 				a++;
-			while (b < eb && isalpha((unsigned char)*b))
+			while (b < eb && is_alpha((unsigned char)*b))
 				b++;
 		}
 		if (sb == b)   /* a's segment type is absent in b: numeric wins */
@@ -139,11 +154,11 @@ bool rpm_version_valid(const char *v)
 		if (colon == v || !colon[1])
 			return false;
 		for (const char *p = v; p < colon; p++)
-			if (!isdigit((unsigned char)*p))
+			if (!is_digit((unsigned char)*p))
 				return false;
 	}
 	for (const char *p = v; *p; p++)
-		if (isspace((unsigned char)*p))
+		if (is_space((unsigned char)*p))
 			return false;
 	return true;
 }

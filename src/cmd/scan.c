@@ -1,0 +1,218 @@
+/* quench scan IMAGE: the image's packages (quench sbom's catalog) matched
+ * against the local advisory database (quench db import). */
+#include "cmd.h"
+#include "catalog/catalog.h"
+#include "vuln/vuln.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_PLATFORM = 256, OPT_DB, OPT_FAIL_ON, OPT_IGNORE_UNFIXED, OPT_INCLUDE_OS_OWNED,
+       OPT_NO_CACHE };
+
+struct scan_args {
+	struct common_opts co;
+	const char *platform, *db;
+	bool fail_on_set, ignore_unfixed, include_os_owned, no_cache;
+	enum cvss_severity fail_on;
+};
+
+static bool unfixed(const struct vuln_finding *f)
+{
+	return !f->fixed;
+}
+
+/* Most severe first, then by package and id. */
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct vuln_finding *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	int c = strcmp(x->package, y->package);
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/* Unrated findings say so, rather than "none". */
+static const char *severity_label(const struct vuln_finding *f)
+{
+	return f->severity_source ? cvss_severity_name(f->severity) : "unknown";
+}
+
+static json_t *finding_json(const struct catalog *c, const struct vuln_finding *f)
+{
+	const struct cat_pkg *p = &c->pkgs[f->pkg];
+	json_t *adv = json_array();
+	for (size_t i = 0; i < f->advisories.n; i++)
+		json_array_append_new(adv, json_string(f->advisories.v[i]));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s?, s:s?, s:s?}, s:{s:s, s:s, s:s}}",
+			      "id", f->id, "status", f->status, "severity", severity_label(f),
+			      "advisories", adv, "package",
+			      "type", pkg_type_name(p->type), "name", p->name, "version",
+			      p->version, "purl", p->purl, "matched", "ecosystem", f->ecosystem,
+			      "package", f->package, "version", f->installed);
+	if (f->fixed)
+		json_object_set_new(j, "fixed", json_string(f->fixed));
+	if (f->summary)
+		json_object_set_new(j, "summary", json_string(f->summary));
+	if (f->severity_source)
+		json_object_set_new(j, "severitySource", json_string(f->severity_source));
+	if (f->cvss_vector) {
+		json_object_set_new(j, "cvss", json_pack("{s:s, s:f}", "vector", f->cvss_vector,
+							 "score", f->score));
+	}
+	if (f->os_owned)
+		json_object_set_new(j, "osOwned", json_true());
+	return j;
+}
+
+static void print_table(FILE *out, const struct catalog *c, const struct vuln_report *r)
+{
+	fprintf(out, "%-9s %-18s %-28s %-26s %-26s %s\n", "SEVERITY", "ID", "PACKAGE",
+		"INSTALLED", "FIXED", "STATUS");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct vuln_finding *f = &r->v[i];
+		const struct cat_pkg *p = &c->pkgs[f->pkg];
+		fprintf(out, "%-9s %-18s %-28s %-26s %-26s %s%s\n", severity_label(f),
+			f->id, p->name, p->version, f->fixed ? f->fixed : "-", f->status,
+			f->os_owned ? " (os-owned)" : "");
+	}
+	size_t by[CVSS_CRITICAL + 1] = { 0 };
+	for (size_t i = 0; i < r->n; i++)
+		by[r->v[i].severity_source ? r->v[i].severity : CVSS_NONE]++;
+	fprintf(out, "\n%zu findings: %zu critical, %zu high, %zu medium, %zu low, %zu unknown\n",
+		r->n, by[CVSS_CRITICAL], by[CVSS_HIGH], by[CVSS_MEDIUM], by[CVSS_LOW], by[CVSS_NONE]);
+}
+
+static int render(const struct scan_args *a, const struct catalog *c, const struct vuln_report *r)
+{
+	struct qerr err = QERR_INIT;
+	struct output out;
+	if (out_open(&out, a->co.output, &err) < 0)
+		return fail("scan", &err);
+	if (a->co.format == FORMAT_JSON) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < r->n; i++)
+			json_array_append_new(list, finding_json(c, &r->v[i]));
+		json_t *j = json_pack("{s:s, s:o}", "schema", "quench-scan/1", "findings", list);
+		char *s = json_dump_sorted(j, true);
+		fprintf(out.f, "%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		print_table(out.f, c, r);
+	}
+	return out_close(&out, true, &err) < 0 ? fail("scan", &err) : EXIT_OK;
+}
+
+/* --ignore-unfixed drops what has no fix; the rest sorted. */
+static void filter_sort(const struct scan_args *a, struct vuln_report *r)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (a->ignore_unfixed && unfixed(&r->v[i])) {
+			vuln_finding_release(&r->v[i]);
+			continue;
+		}
+		r->v[k++] = r->v[i];
+	}
+	r->n = k;
+	if (r->n)
+		qsort(r->v, r->n, sizeof(*r->v), cmp_finding);
+}
+
+static int parse_severity(const char *s, enum cvss_severity *out)
+{
+	static const enum cvss_severity all[] = { CVSS_LOW, CVSS_MEDIUM, CVSS_HIGH,
+						  CVSS_CRITICAL };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(s, cvss_severity_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_args(struct scan_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "ignore-unfixed", no_argument, NULL, OPT_IGNORE_UNFIXED },
+		{ "include-os-owned", no_argument, NULL, OPT_INCLUDE_OS_OWNED },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (common_opt(&a->co, c, optarg, "scan"))
+			continue;
+		if (c == OPT_PLATFORM)
+			a->platform = optarg;
+		else if (c == OPT_DB)
+			a->db = optarg;
+		else if (c == OPT_FAIL_ON && parse_severity(optarg, &a->fail_on) == 0)
+			a->fail_on_set = true;
+		else if (c == OPT_FAIL_ON)
+			return usage_error("scan", "--fail-on takes critical, high, medium or low");
+		else if (c == OPT_IGNORE_UNFIXED)
+			a->ignore_unfixed = true;
+		else if (c == OPT_INCLUDE_OS_OWNED)
+			a->include_os_owned = true;
+		else if (c == OPT_NO_CACHE)
+			a->no_cache = true;
+		else
+			return usage_error("scan", "unknown option");
+	}
+	if (argc - optind != 1)
+		return usage_error("scan", "expected one IMAGE");
+	common_finish(&a->co);
+	return EXIT_OK;
+}
+
+static struct catalog *catalog_of(const struct scan_args *a, const char *ref, struct qerr *err)
+{
+	struct image *img = open_image_arg(ref, a->platform, err);
+	if (!img)
+		return NULL;
+	cleanup_free char *cache = a->no_cache ? NULL : cache_dir();
+	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = cache };
+	struct catalog *c = catalog_image(img, &co, err);
+	image_free(img);
+	return c;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_args a = { 0 };
+	int rc = parse_args(&a, argc, argv);
+	if (rc != EXIT_OK)
+		return rc;
+	struct qerr err = QERR_INIT;
+	cleanup_free char *dir = cache_dir();
+	cleanup_free char *dbpath = a.db ? xstrdup(a.db) : xasprintf("%s/vuln.db", dir);
+	struct vdb *db;
+	if (vdb_open(dbpath, false, &db, &err) < 0)
+		return fail("scan", &err);
+	struct catalog *c = catalog_of(&a, argv[optind], &err);
+	if (!c) {
+		vdb_close(db);
+		return fail("scan", &err);
+	}
+	struct vuln_report r;
+	struct match_opts mo = { .include_os_owned = a.include_os_owned };
+	rc = vuln_match(db, c, &mo, &r, &err) < 0 ? fail("scan", &err) : EXIT_OK;
+	vdb_close(db);
+	if (rc == EXIT_OK) {
+		filter_sort(&a, &r);
+		rc = render(&a, c, &r);
+		for (size_t i = 0; rc == EXIT_OK && a.fail_on_set && i < r.n; i++)
+			if (r.v[i].severity >= a.fail_on)
+				rc = EXIT_FINDINGS;
+		vuln_report_release(&r);
+	}
+	catalog_free(c);
+	return rc;
+}

@@ -1,0 +1,150 @@
+#!/bin/bash
+# quench db import + quench scan on real advisory data (tests/data/advisories:
+# PyPA's urllib3 records in YAML, a Debian tracker excerpt, Alpine 3.19's
+# secdb, a Debian ELTS OSV record) against tiny images whose package
+# databases hold real package names and versions, before and after fixes:
+#   - a pip virtualenv's urllib3 1.26.4 matches PYSEC-2021-108 (CVE-2021-33503,
+#     fixed in 1.26.5); urllib3 2.2.3 in another venv matches nothing
+#   - Debian's python3-urllib3 (its egg-info is in the dpkg file list) is
+#     not matched against PyPI, unless --include-os-owned, and then marked
+#   - Debian 12 source package sope 5.8.0-1 matches CVE-2025-53603 (fixed in
+#     5.8.0-1+deb12u1, through its binary package's Source:); chromium 97
+#     matches CVE-2022-0456; at the fixed versions nothing matches
+#   - Debian 10: curl 7.64.0-4+deb10u9 matches ELA-1145-1 (fixed +deb10u10);
+#     chromium there is end-of-life
+#   - Alpine 3.19: musl 1.2.2_pre1-r0 matches CVE-2020-28928 (fixed in
+#     1.2.2_pre2-r0), not CVE-2019-14697 (fixed in 1.1.23-r2); libcrypto3
+#     3.1.4-r5 matches CVE-2024-2511 through its origin openssl; openssl's
+#     "not affected" entries never match
+#   - re-import is idempotent; --fail-on and --ignore-unfixed; bad input
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+t_require jq
+t_require_quench
+
+data=tests/data/advisories
+db=$T_ROOT/vuln.db
+
+# status_stanza PACKAGE VERSION [SOURCE]
+status_stanza() {
+	printf 'Package: %s\nStatus: install ok installed\nArchitecture: amd64\nVersion: %s\n' "$1" "$2"
+	[ -z "${3:-}" ] || printf 'Source: %s\n' "$3"
+	printf '\n'
+}
+
+dist_info() {   # dist_info SITE NAME VERSION
+	local d=$1/$2-$3.dist-info
+	mkdir -p "$d"
+	printf 'Metadata-Version: 2.1\nName: %s\nVersion: %s\n' "$2" "$3" >"$d/METADATA"
+	printf '%s/__init__.py,,\n%s-%s.dist-info/METADATA,,\n' "$2" "$2" "$3" >"$d/RECORD"
+	mkdir -p "$1/$2"
+	: >"$1/$2/__init__.py"
+}
+
+debian12() {
+	local r=$1
+	mkdir -p "$r/etc" "$r/var/lib/dpkg/info" "$r/usr/lib/python3/dist-packages/urllib3-1.26.12.egg-info"
+	printf 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n' >"$r/etc/os-release"
+	{
+		status_stanza python3-urllib3 1.26.12-1 python-urllib3
+		status_stanza libsope1 5.8.0-1 sope
+		status_stanza sope4.9-appserver "5.8.0-1+deb12u1" sope
+		status_stanza chromium 97.0.4692.99-1
+	} >"$r/var/lib/dpkg/status"
+	printf 'Metadata-Version: 1.2\nName: urllib3\nVersion: 1.26.12\n' \
+		>"$r/usr/lib/python3/dist-packages/urllib3-1.26.12.egg-info/PKG-INFO"
+	printf '/usr/lib/python3/dist-packages/urllib3-1.26.12.egg-info/PKG-INFO\n' \
+		>"$r/var/lib/dpkg/info/python3-urllib3.list"
+	dist_info "$r/opt/venv/lib/python3.11/site-packages" urllib3 1.26.4
+	dist_info "$r/opt/new/lib/python3.11/site-packages" urllib3 2.2.3
+}
+
+debian10() {
+	mkdir -p "$1/etc" "$1/var/lib/dpkg"
+	printf 'ID=debian\nVERSION_ID="10"\nVERSION_CODENAME=buster\n' >"$1/etc/os-release"
+	{
+		status_stanza curl "7.64.0-4+deb10u9"
+		status_stanza chromium 90.0.4430.212-1~deb10u1
+	} >"$1/var/lib/dpkg/status"
+}
+
+alpine() {
+	mkdir -p "$1/etc" "$1/lib/apk/db"
+	printf 'ID=alpine\nVERSION_ID=3.19.1\n' >"$1/etc/os-release"
+	printf 'P:musl\nV:1.2.2_pre1-r0\nA:x86_64\no:musl\n\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\n\n' \
+		>"$1/lib/apk/db/installed"
+}
+
+image() {   # image NAME BUILDER → prints the oci: reference
+	local r=$T_ROOT/$1-rootfs
+	mkdir -p "$r"
+	"$2" "$r"
+	"$QUENCH" import -q "$r" "oci:$T_ROOT/$1:latest" >/dev/null && echo "oci:$T_ROOT/$1:latest"
+}
+
+findings() {   # findings IMAGE [ARGS]: "ID PACKAGE STATUS FIXED" lines
+	local img=$1
+	shift
+	"$QUENCH" scan --db "$db" --format json "$@" "$img" |
+		jq -r '.findings[] | "\(.id) \(.package.name) \(.status) \(.fixed // "-")\(if .osOwned then " os-owned" else "" end)"' |
+		sort
+}
+
+has() { grep -qxF "$2" <<<"$1" && pass "$3" || fail "$3" "$1"; }
+hasnt() { grep -q "$2" <<<"$1" && fail "$3" "$1" || pass "$3"; }
+
+q_ok "db import (OSV YAML dir, Debian tracker, Alpine secdb, ELTS OSV)" db --db "$db" import \
+	"$data/pypa" "$data/debian-tracker/tracker-sample.json" \
+	"$data/alpine-secdb/v3.19-main.json" "$data/debian-elts-osv"
+before=$("$QUENCH" db --db "$db" --format json status | jq -c '[.sources[] | [.advisories, .affected]]')
+q_ok "db import again" db --db "$db" import "$data/pypa"
+after=$("$QUENCH" db --db "$db" --format json status | jq -c '[.sources[] | [.advisories, .affected]]')
+[ "$before" = "$after" ] && pass "re-import is idempotent ($after)" || fail "re-import changed counts" "$before -> $after"
+
+d12=$(image debian12 debian12) || fail "build debian12"
+out=$(findings "$d12")
+has "$out" "CVE-2021-33503 urllib3 affected 1.26.5" "venv urllib3 1.26.4: CVE-2021-33503 (PYSEC-2021-108), fixed 1.26.5"
+hasnt "$out" "2.2.3" "venv urllib3 2.2.3: nothing"
+hasnt "$out" "os-owned" "Debian's urllib3 is not matched against PyPI"
+has "$out" "CVE-2025-53603 libsope1 affected 5.8.0-1+deb12u1" "sope 5.8.0-1 (via Source:): CVE-2025-53603"
+hasnt "$out" "sope4.9-appserver" "sope at 5.8.0-1+deb12u1: nothing"
+has "$out" "CVE-2022-0456 chromium affected 98.0.4758.80-1" "chromium 97 on bookworm: CVE-2022-0456"
+out=$(findings "$d12" --include-os-owned)
+has "$out" "CVE-2023-43804 urllib3 affected 1.26.17 os-owned" "--include-os-owned: Debian's urllib3 matched, marked"
+ids=$("$QUENCH" scan --db "$db" --format json "$d12" | jq -r '.findings[] | select(.id == "CVE-2021-33503") | .advisories | join(",")')
+[ "$ids" = "PYSEC-2021-108" ] && pass "the finding names its advisory" || fail "advisories: $ids"
+
+d10=$(image debian10 debian10) || fail "build debian10"
+out=$(findings "$d10")
+has "$out" "ELA-1145-1 curl affected 7.64.0-4+deb10u10" "buster curl: ELA-1145-1"
+has "$out" "CVE-2022-0456 chromium end-of-life -" "buster chromium: end-of-life, kept as such"
+out=$(findings "$d10" --ignore-unfixed)
+hasnt "$out" "end-of-life" "--ignore-unfixed drops what has no fix"
+
+al=$(image alpine alpine) || fail "build alpine"
+out=$(findings "$al")
+has "$out" "CVE-2020-28928 musl affected 1.2.2_pre2-r0" "musl 1.2.2_pre1-r0: CVE-2020-28928"
+hasnt "$out" "CVE-2019-14697" "musl: not CVE-2019-14697 (fixed in 1.1.23-r2)"
+has "$out" "CVE-2024-2511 libcrypto3 affected 3.1.4-r6" "libcrypto3 3.1.4-r5 (origin openssl): CVE-2024-2511, fixed 3.1.4-r6"
+hasnt "$out" "CVE-2022-1292" "openssl's not-affected (\"0\") entries never match"
+
+q_run scan --db "$db" --include-os-owned --fail-on high "$d12"
+[ "$Q_RC" = 1 ] && pass "--fail-on high: exit 1 (CVE-2023-43804 is rated high)" ||
+	fail "--fail-on high: exit $Q_RC"
+q_run scan --db "$db" --include-os-owned --fail-on critical "$d12"
+[ "$Q_RC" = 0 ] && pass "--fail-on critical: exit 0 (nothing rated critical)" ||
+	fail "--fail-on critical: exit $Q_RC"
+
+# Bad input: a clear error, exit 3, the database unchanged.
+printf '{"not": "advisories"}' >"$T_ROOT/bad.json"
+q_run db --db "$db" import "$T_ROOT/bad.json"
+[ "$Q_RC" = 3 ] && pass "unknown format: exit 3" || fail "unknown format: exit $Q_RC"
+printf 'id: PYSEC-X\naffected: [\n' >"$T_ROOT/bad.yaml"
+q_run db --db "$db" import "$T_ROOT/bad.yaml"
+[ "$Q_RC" = 0 ] && grep -q "bad.yaml" "$Q_ERR" && pass "broken YAML record: a warning naming it" ||
+	fail "broken YAML record: exit $Q_RC" "$(cat "$Q_ERR")"
+q_run scan --db "$T_ROOT/none.db" "$al"
+[ "$Q_RC" = 3 ] && grep -q "quench db import" "$Q_ERR" && pass "no database: says to import" ||
+	fail "no database: exit $Q_RC" "$(cat "$Q_ERR")"
+t_finish
