@@ -39,22 +39,14 @@ struct cat_pkg *cat_add_pkg(struct catalog *c, enum pkg_type t, const struct cat
 
 void cat_warn(struct catalog *c, const char *path, const char *fmt, ...)
 {
-	if (c->warnings.n > CAT_MAX_WARNINGS)
+	if (!strvec_room(&c->warnings, CAT_MAX_WARNINGS))
 		return;
-	if (c->warnings.n == CAT_MAX_WARNINGS) {
-		strvec_push(&c->warnings, "further warnings were dropped");
-		return;
-	}
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	cleanup_free char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	char *clean = cat_strndup(msg, strlen(msg));
+	cleanup_free char *clean = cat_strndup(msg, strlen(msg));
 	strvec_take(&c->warnings, xasprintf("%s: %s", path, clean));
-	free(clean);
-	free(msg);
 }
 
 char *cat_clean_path(const char *path)

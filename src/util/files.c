@@ -8,12 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-int read_file_at(int dirfd, const char *path, size_t max, char **data, size_t *len,
-		 struct qerr *err)
+int read_fd_all(int fd, const char *name, size_t max, char **data, size_t *len, struct qerr *err)
 {
-	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return q_error(err, errno, "open '%s'", path);
 	struct strbuf sb = STRBUF_INIT;
 	char buf[65536];
 	for (;;) {
@@ -22,19 +18,28 @@ int read_file_at(int dirfd, const char *path, size_t max, char **data, size_t *l
 			continue;
 		if (n < 0) {
 			strbuf_release(&sb);
-			return q_error(err, errno, "read '%s'", path);
+			return q_error(err, errno, "read '%s'", name);
 		}
 		if (n == 0)
 			break;
 		if (sb.len + (size_t)n > max) {
 			strbuf_release(&sb);
-			return q_error(err, 0, "'%s' is larger than %zu bytes", path, max);
+			return q_error(err, 0, "'%s' is larger than %zu bytes", name, max);
 		}
 		strbuf_add(&sb, buf, (size_t)n);
 	}
 	*len = sb.len;
-	*data = strbuf_detach(&sb);
+	*data = sb.buf ? strbuf_detach(&sb) : xstrdup("");
 	return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **data, size_t *len,
+		 struct qerr *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return q_error(err, errno, "open '%s'", path);
+	return read_fd_all(fd, path, max, data, len, err);
 }
 
 int write_all(int fd, const void *buf, size_t len, struct qerr *err)

@@ -66,11 +66,9 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
 	char tmp[256];
 	va_list ap2;
 	va_copy(ap2, ap);
@@ -86,8 +84,16 @@ char *xasprintf(const char *fmt, ...)
 		free(big);
 	}
 	va_end(ap2);
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	return strbuf_detach(&sb);
+	return s;
 }
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t len)
@@ -169,6 +175,13 @@ void strvec_sort(struct strvec *sv)
 {
 	if (sv->n > 1)
 		qsort(sv->v, sv->n, sizeof(char *), cmp_str);
+}
+
+bool strvec_room(struct strvec *sv, size_t max)
+{
+	if (sv->n == max)
+		strvec_push(sv, "further warnings were dropped");
+	return sv->n < max;
 }
 
 bool str_starts_with(const char *s, const char *prefix)

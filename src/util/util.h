@@ -67,6 +67,7 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t elem);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) PRINTF_LIKE(1, 0);
 
 static inline void cleanup_freep(void *p) { free(*(void **)p); }
 static inline void cleanup_closep(int *fd) { if (*fd >= 0) close(*fd); }
@@ -113,6 +114,10 @@ void strvec_push(struct strvec *sv, const char *s);
 void strvec_take(struct strvec *sv, char *s);
 void strvec_clear(struct strvec *sv);
 void strvec_sort(struct strvec *sv);
+/* For lists of warnings about hostile input, which could otherwise grow by
+ * one per line: true while sv has fewer than max; at max, one "further
+ * warnings were dropped" is added and the answer is false from then on. */
+bool strvec_room(struct strvec *sv, size_t max);
 
 /* A string-keyed hash map to a size_t (an index, a count). Keys are not
  * copied: they must outlive the map. */
@@ -170,6 +175,8 @@ const char *digest_hex(const char *d);
  * data, not counted in *len. */
 int read_file_at(int dirfd, const char *path, size_t max, char **data, size_t *len,
 		 struct qerr *err);
+/* The same for an open fd; name is for messages. */
+int read_fd_all(int fd, const char *name, size_t max, char **data, size_t *len, struct qerr *err);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len, struct qerr *err);
 /* pread all of len bytes at off; a short file is an error. */

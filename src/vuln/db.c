@@ -208,19 +208,12 @@ int vdb_add_affected(struct vdb_import *im, const struct vdb_affected *a, struct
 void vdb_import_warn(struct vdb_import *im, const char *fmt, ...)
 {
 	im->st->skipped++;
-	if (im->st->warnings.n > IMPORT_MAX_WARNINGS)
+	if (!strvec_room(&im->st->warnings, IMPORT_MAX_WARNINGS))
 		return;
-	if (im->st->warnings.n == IMPORT_MAX_WARNINGS) {
-		strvec_push(&im->st->warnings, "further warnings were dropped");
-		return;
-	}
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	strvec_take(&im->st->warnings, xvasprintf(fmt, ap));
 	va_end(ap);
-	strvec_take(&im->st->warnings, msg);
 }
 
 static void import_free(struct vdb_import *im)

@@ -569,32 +569,6 @@ static bool record_name(const char *name, bool *yaml)
 	return *yaml || str_ends_with(name, ".json");
 }
 
-/* All of an open file, at most max bytes; 1 when it is larger. */
-static int read_fd(int fd, size_t max, char **data, size_t *len)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			strbuf_release(&sb);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > max) {
-			strbuf_release(&sb);
-			return 1;
-		}
-		strbuf_add(&sb, buf, (size_t)n);
-	}
-	*len = sb.len;
-	*data = sb.buf ? strbuf_detach(&sb) : xstrdup("");
-	return 0;
-}
-
 struct osv_walk {
 	struct vdb_import *im;
 	struct osv_seen seen;
@@ -623,9 +597,9 @@ static int walk_file(struct osv_walk *w, int dfd, const char *name, const char *
 	}
 	char *data;
 	size_t len;
-	int r = read_fd(fd, IMPORT_MAX_DOC, &data, &len);
-	if (r != 0) {
-		vdb_import_warn(w->im, "%s: %s", path, r > 0 ? "too large, skipped" : strerror(errno));
+	struct qerr rerr = QERR_INIT;
+	if (read_fd_all(fd, path, IMPORT_MAX_DOC, &data, &len, &rerr) < 0) {
+		vdb_import_warn(w->im, "%s", rerr.msg);
 		return 0;
 	}
 	int rc = osv_record(w->im, path, data, len, yaml, &w->seen, err);
