@@ -212,8 +212,13 @@ void vdb_import_warn(struct vdb_import *im, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	strvec_take(&im->st->warnings, xvasprintf(fmt, ap));
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* Warnings quote the advisory data; it must not drive the terminal. */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	strvec_take(&im->st->warnings, msg);
 }
 
 static void import_free(struct vdb_import *im)

@@ -1,6 +1,7 @@
 /* vuln db: sources replaced whole, aborted imports leave the old data,
  * counts and the newest record, refusal of foreign files. */
 #include "vuln/vuln.h"
+#include "vuln/import/import_internal.h"
 #include "fs/fs.h"
 
 #include <fcntl.h>
@@ -117,6 +118,26 @@ static void t_foreign_file(void **state)
 	free(other);
 }
 
+/* Warnings quote hostile advisory text: no control characters survive. */
+static void t_warning_text(void **state)
+{
+	(void)state;
+	struct qerr err = QERR_INIT;
+	char *path = xasprintf("%s/warn.db", dir);
+	struct vdb *db;
+	assert_ok(vdb_open(path, true, &db, &err), &err);
+	struct vdb_import *im = vdb_import_begin(db, "/data/w", "osv", &err);
+	struct vdb_import_stats st = { 0 };
+	vdb_import_track(im, &st);
+	vdb_import_warn(im, "%s: bad", "evil\x1b[2J\r\nname");
+	assert_ok(vdb_import_commit(im, &err), &err);
+	assert_int_equal(st.skipped, 1);
+	assert_string_equal(st.warnings.v[0], "evil?[2J??name: bad");
+	vdb_import_stats_release(&st);
+	vdb_close(db);
+	free(path);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -124,6 +145,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_import_replace_abort),
 		cmocka_unit_test(t_foreign_file),
+		cmocka_unit_test(t_warning_text),
 	};
 	int rc = cmocka_run_group_tests_name("vdb", tests, NULL, NULL);
 	struct qerr err = QERR_INIT;
