@@ -141,15 +141,39 @@ struct matcher {
 	struct strvec keys;         /* the map's keys, owned */
 };
 
-/* The id a finding goes by: the CVE, from the advisory or its aliases. */
-static char *finding_id(const char *advisory, const char *aliases)
+/* Order two tokens (not terminated) as strcmp orders strings. */
+static int token_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-	if (str_starts_with(advisory, "CVE-") || !aliases)
-		return xstrdup(advisory);
-	for (const char *p = aliases; (p = strstr(p, "CVE-")); p++)
-		if (p == aliases || p[-1] == ' ')
-			return xstrndup(p, strcspn(p, " "));
-	return xstrdup(advisory);
+	int c = memcmp(a, b, an < bn ? an : bn);
+	return c ? c : (an > bn) - (an < bn);
+}
+
+/* The ids a row is filed under. A finding goes by its CVE: a CVE record
+ * by its own id, any other advisory by every CVE among its aliases (a DSA
+ * fixing three CVEs adds to three findings). An advisory without a CVE
+ * goes by the smallest of its id and aliases, so that GHSA-x aliasing
+ * PYSEC-y and PYSEC-y aliasing GHSA-x meet in one finding. */
+static void finding_ids(const char *advisory, const char *aliases, struct strvec *out)
+{
+	if (str_starts_with(advisory, "CVE-") || !aliases) {
+		strvec_push(out, advisory);
+		return;
+	}
+	const char *least = advisory;
+	size_t least_n = strlen(advisory);
+	for (const char *p = aliases; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		if (n > 4 && !strncmp(p, "CVE-", 4))
+			strvec_take(out, xstrndup(p, n));
+		else if (n && token_cmp(p, n, least, least_n) < 0) {
+			least = p;
+			least_n = n;
+		}
+		p += n;
+	}
+	if (out->n == 0)
+		strvec_take(out, xstrndup(least, least_n));
 }
 
 static struct vuln_finding *finding_for(struct matcher *m, size_t pkg, const char *id,
@@ -225,16 +249,20 @@ static void take_row(struct matcher *m, size_t pkg, const struct query *q, sqlit
 	if (ranged &&
 	    !in_range(q->scheme, q->version, col(st, 2), col(st, 3), col(st, 4), col(st, 5)))
 		return;
-	cleanup_free char *id = finding_id(col(st, 0), col(st, 7));
-	struct vuln_finding *f = finding_for(m, pkg, id, q);
-	if (!f->status)
-		f->status = status;
-	if (!f->fixed && ranged && col(st, 3))
-		f->fixed = xstrdup(col(st, 3));
-	if (!f->summary && col(st, 11) && *col(st, 11))
-		f->summary = xstrdup(col(st, 11));
-	add_advisory_id(f, col(st, 0));
-	take_severity(f, st);
+	struct strvec ids = STRVEC_INIT;
+	finding_ids(col(st, 0), col(st, 7), &ids);
+	for (size_t i = 0; i < ids.n; i++) {
+		struct vuln_finding *f = finding_for(m, pkg, ids.v[i], q);
+		if (!f->status)
+			f->status = status;
+		if (!f->fixed && ranged && col(st, 3))
+			f->fixed = xstrdup(col(st, 3));
+		if (!f->summary && col(st, 11) && *col(st, 11))
+			f->summary = xstrdup(col(st, 11));
+		add_advisory_id(f, col(st, 0));
+		take_severity(f, st);
+	}
+	strvec_clear(&ids);
 }
 
 static int match_package(struct matcher *m, sqlite3_stmt *st, size_t pkg, const struct query *q)

@@ -16,6 +16,9 @@
 #     1.2.2_pre2-r0), not CVE-2019-14697 (fixed in 1.1.23-r2); libcrypto3
 #     3.1.4-r5 matches CVE-2024-2511 through its origin openssl; openssl's
 #     "not affected" entries never match
+#   - the tracker's DSA list (DSA-5970-1 fixes CVE-2025-53603 in sope) merges
+#     into the CVE's finding; an advisory fixing two CVEs files under both;
+#     GHSA and PYSEC records aliasing each other make one finding
 #   - re-import is idempotent; --fail-on and --ignore-unfixed; bad input
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -94,9 +97,9 @@ findings() {   # findings IMAGE [ARGS]: "ID PACKAGE STATUS FIXED" lines
 has() { grep -qxF "$2" <<<"$1" && pass "$3" || fail "$3" "$1"; }
 hasnt() { grep -q "$2" <<<"$1" && fail "$3" "$1" || pass "$3"; }
 
-q_ok "db import (OSV YAML dir, Debian tracker, Alpine secdb, ELTS OSV)" db --db "$db" import \
+q_ok "db import (OSV YAML dir, Debian tracker, Alpine secdb, ELTS OSV, DSA list)" db --db "$db" import \
 	"$data/pypa" "$data/debian-tracker/tracker-sample.json" \
-	"$data/alpine-secdb/v3.19-main.json" "$data/debian-elts-osv"
+	"$data/alpine-secdb/v3.19-main.json" "$data/debian-elts-osv" "$data/debian-dsa/DSA-list-sample"
 before=$("$QUENCH" db --db "$db" --format json status | jq -c '[.sources[] | [.advisories, .affected]]')
 q_ok "db import again" db --db "$db" import "$data/pypa"
 after=$("$QUENCH" db --db "$db" --format json status | jq -c '[.sources[] | [.advisories, .affected]]')
@@ -114,6 +117,28 @@ out=$(findings "$d12" --include-os-owned)
 has "$out" "CVE-2023-43804 urllib3 affected 1.26.17 os-owned" "--include-os-owned: Debian's urllib3 matched, marked"
 ids=$("$QUENCH" scan --db "$db" --format json "$d12" | jq -r '.findings[] | select(.id == "CVE-2021-33503") | .advisories | join(",")')
 [ "$ids" = "PYSEC-2021-108" ] && pass "the finding names its advisory" || fail "advisories: $ids"
+ids=$("$QUENCH" scan --db "$db" --format json "$d12" |
+	jq -r '.findings[] | select(.id == "CVE-2025-53603") | .advisories | sort | join(",")' | sort -u)
+[ "$ids" = "CVE-2025-53603,DSA-5970-1" ] && pass "DSA-5970-1 and the tracker's CVE-2025-53603: one finding" ||
+	fail "sope advisories: $ids"
+
+# Aliases: one DSA fixing two CVEs; GHSA ↔ PYSEC without a CVE. Hand-made
+# records over the real packages above.
+adb=$T_ROOT/alias.db
+printf '[01 Dec 2025] DSA-9999-1 sope - security update\n\t{CVE-2025-53603 CVE-2025-99999}\n\t[bookworm] - sope 5.8.0-1+deb12u1\n' \
+	>"$T_ROOT/dsa-list"
+mkdir -p "$T_ROOT/ghsa"
+for pair in "GHSA-aaaa-bbbb-cccc PYSEC-2099-1" "PYSEC-2099-1 GHSA-aaaa-bbbb-cccc"; do
+	set -- $pair
+	printf '{"id": "%s", "modified": "2025-01-01T00:00:00Z", "aliases": ["%s"], "affected": [{"package": {"ecosystem": "PyPI", "name": "urllib3"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.26.5"}]}]}]}' \
+		"$1" "$2" >"$T_ROOT/ghsa/$1.json"
+done
+q_ok "db import (alias fixtures)" db --db "$adb" import "$T_ROOT/dsa-list" "$T_ROOT/ghsa"
+out=$("$QUENCH" scan --db "$adb" --format json "$d12" |
+	jq -r '.findings[] | "\(.id) \(.package.name) \(.advisories | sort | join(","))"' | sort)
+has "$out" "CVE-2025-53603 libsope1 DSA-9999-1" "a DSA files under its first CVE"
+has "$out" "CVE-2025-99999 libsope1 DSA-9999-1" "… and under its second"
+has "$out" "GHSA-aaaa-bbbb-cccc urllib3 GHSA-aaaa-bbbb-cccc,PYSEC-2099-1" "GHSA and PYSEC aliasing each other: one finding"
 
 d10=$(image debian10 debian10) || fail "build debian10"
 out=$(findings "$d10")

@@ -19,23 +19,6 @@
 /* Longest id token taken (GHSA ids are 19 bytes, CVEs rarely over 16). */
 #define ALPINE_ID_MAX 64
 
-static bool is_digits(const char *p, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-	return true;
-}
-
-/* "CVE-YYYY-NNNN…" exactly. */
-static bool is_cve(const char *p, size_t n)
-{
-	return n >= 13 && !memcmp(p, "CVE-", 4) && is_digits(p + 4, 4) && p[8] == '-' &&
-	       is_digits(p + 9, n - 9);
-}
-
 /* An advisory id: an upper-case prefix, then "-"-separated parts of
  * letters and digits ("XSA-248", "GHSA-h5c8-rqwp-cp95", "ZDI-CAN-23896").
  * A "CVE-" token that is not a CVE ("CVE-46838") is not an id. */
@@ -44,7 +27,7 @@ static bool is_id(const char *p, size_t n)
 	if (n < 3 || n > ALPINE_ID_MAX || !(p[0] >= 'A' && p[0] <= 'Z'))
 		return false;
 	if (!memcmp(p, "CVE-", 4 < n ? 4 : n))
-		return is_cve(p, n);
+		return import_is_cve(p, n);
 	bool dash = false;
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
@@ -101,7 +84,7 @@ static int add_entry(struct alpine *al, const char *pkg, const char *version, co
 	for (const char *p = entry; *p;) {
 		p += strspn(p, " \t\r\n,;");
 		size_t n = strcspn(p, " \t\r\n,;");
-		if (is_cve(p, n))
+		if (import_is_cve(p, n))
 			strvec_take(&cves, xstrndup(p, n));
 		else if (is_id(p, n))
 			strvec_take(&others, xstrndup(p, n));

@@ -10,8 +10,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum format { FMT_OSV_DIR, FMT_OSV_ZIP, FMT_OSV, FMT_OSV_YAML, FMT_DEBIAN_TRACKER, FMT_OVAL,
-	      FMT_ALPINE, FMT_UNKNOWN };
+static bool is_digits(const char *p, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
+}
+
+bool import_is_cve(const char *p, size_t n)
+{
+	return n >= 13 && !memcmp(p, "CVE-", 4) && is_digits(p + 4, 4) && p[8] == '-' &&
+	       is_digits(p + 9, n - 9);
+}
+
+enum format { FMT_OSV_DIR, FMT_OSV_ZIP, FMT_OSV, FMT_OSV_YAML, FMT_DEBIAN_TRACKER, FMT_DEBIAN_DSA,
+	      FMT_OVAL, FMT_ALPINE, FMT_UNKNOWN };
 
 static const char *format_name(enum format f)
 {
@@ -21,6 +37,7 @@ static const char *format_name(enum format f)
 	case FMT_OSV: return "osv";
 	case FMT_OSV_YAML: return "osv-yaml";
 	case FMT_DEBIAN_TRACKER: return "debian-tracker";
+	case FMT_DEBIAN_DSA: return "debian-dsa-list";
 	case FMT_OVAL: return "debian-oval";
 	case FMT_ALPINE: return "alpine-secdb";
 	case FMT_UNKNOWN: break;
@@ -44,6 +61,14 @@ static enum format sniff_json(const char *head, size_t n)
 	return FMT_UNKNOWN;
 }
 
+/* The tracker's DSA/DLA/ELA lists start "[31 Jul 2025] DSA-5970-1 …". */
+static bool is_dsa_list(const char *head, size_t n)
+{
+	if (n < 16 || head[0] != '[' || head[3] != ' ' || head[7] != ' ' || head[12] != ']')
+		return false;
+	return head[13] == ' ' && head[14] >= 'A' && head[14] <= 'Z';
+}
+
 static enum format detect(const char *path, struct qerr *err)
 {
 	struct stat st;
@@ -64,11 +89,13 @@ static enum format detect(const char *path, struct qerr *err)
 		return q_error(err, errno, "open '%s'", path), FMT_UNKNOWN;
 	ssize_t n = read(fd, head, sizeof(head));
 	close(fd);
-	enum format f = n > 0 ? sniff_json(head, (size_t)n) : FMT_UNKNOWN;
+	enum format f = n <= 0 ? FMT_UNKNOWN
+			: is_dsa_list(head, (size_t)n) ? FMT_DEBIAN_DSA
+			: sniff_json(head, (size_t)n);
 	if (f == FMT_UNKNOWN)
 		q_error(err, 0, "'%s': not an advisory format quench reads (OSV JSON or YAML, a "
-				"directory or .zip of them, Debian tracker JSON, Debian OVAL XML, "
-				"Alpine secdb JSON)", path);
+				"directory or .zip of them, Debian tracker JSON, a DSA/DLA list, "
+				"Debian OVAL XML, Alpine secdb JSON)", path);
 	return f;
 }
 
@@ -88,6 +115,7 @@ static int import_file(struct vdb_import *im, enum format f, const char *path, s
 		return rc;
 	}
 	case FMT_DEBIAN_TRACKER: return import_debian_tracker(im, path, err);
+	case FMT_DEBIAN_DSA: return import_debian_dsa_list(im, path, err);
 	case FMT_OVAL: return import_debian_oval(im, path, err);
 	case FMT_ALPINE: return import_alpine_secdb(im, path, err);
 	case FMT_UNKNOWN: break;

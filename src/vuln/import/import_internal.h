@@ -21,10 +21,15 @@ int import_osv_zip(struct vdb_import *im, const char *path, struct qerr *err);
 
 /* The Debian Security Tracker's JSON (package → CVE → releases → status). */
 int import_debian_tracker(struct vdb_import *im, const char *path, struct qerr *err);
+/* The tracker's DSA/DLA lists: advisories aliasing the CVEs they fix. */
+int import_debian_dsa_list(struct vdb_import *im, const char *path, struct qerr *err);
 /* Debian OVAL XML, plain or compressed (.bz2, .gz), streamed. */
 int import_debian_oval(struct vdb_import *im, const char *path, struct qerr *err);
 /* Alpine secdb JSON (secfixes; "0" means not affected). */
 int import_alpine_secdb(struct vdb_import *im, const char *path, struct qerr *err);
+
+/* "CVE-YYYY-NNNN…" exactly (p need not be terminated). */
+bool import_is_cve(const char *p, size_t n);
 
 /* Count what im adds into st (the caller's) instead of im's own. */
 void vdb_import_track(struct vdb_import *im, struct vdb_import_stats *st);
