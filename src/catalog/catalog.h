@@ -120,4 +120,20 @@ const struct cat_file *catalog_file(const struct catalog *c, const char *path);
 /* The package that owns path (a clean relative path), or NULL. */
 const struct cat_pkg *catalog_owner(const struct catalog *c, const char *path);
 
+/* A parsed purl ("pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12"):
+ * components percent-decoded, the type lower-cased, PyPI names
+ * PEP 503-normalized (the spec's rule), qualifiers as "key=value" sorted. */
+struct purl {
+	char *type, *namespace, *name, *version, *subpath;   /* NULL when absent */
+	struct strvec qualifiers;
+};
+/* 0, or -1 when s is not a purl (no "pkg:", no type or name, a bad
+ * escape, NUL bytes, over 4 KiB). */
+int purl_parse(const char *s, struct purl *out);
+void purl_release(struct purl *p);
+/* Does a purl given as a pattern (a VEX statement's product) name the
+ * package purl p? Type, namespace and name must be equal; the version and
+ * each qualifier only when the pattern has them. */
+bool purl_matches(const struct purl *pattern, const struct purl *p);
+
 #endif

@@ -198,3 +198,177 @@ char *cat_cpe(const struct cat_pkg *p, const struct os_info *os)
 	}
 	return NULL;
 }
+
+/* ---- reading purls --------------------------------------------------------------------- */
+
+#define PURL_MAX 4096
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The n bytes at s, percent-decoded; NULL on a bad escape or "%00". */
+static char *decode(const char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			strbuf_addc(&sb, s[i]);
+			continue;
+		}
+		int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+		if (lo < 0 || (hi | lo) == 0) {
+			strbuf_release(&sb);
+			return NULL;
+		}
+		strbuf_addc(&sb, (char)(hi << 4 | lo));
+		i += 2;
+	}
+	return strbuf_detach(&sb);
+}
+
+static void lower(char *s)
+{
+	for (; s && *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* "a=1&b=2" → sorted "a=1", "b=2", keys lower-cased, values decoded. */
+static int parse_qualifiers(const char *q, size_t n, struct strvec *out)
+{
+	for (const char *p = q, *end = q + n; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *e = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(e - p));
+		char *key = eq && eq > p ? xstrndup(p, (size_t)(eq - p)) : NULL;
+		char *value = eq ? decode(eq + 1, (size_t)(e - eq - 1)) : NULL;
+		if (!key || !value) {
+			free(key);
+			free(value);
+			return -1;
+		}
+		lower(key);
+		if (*value)
+			strvec_take(out, xasprintf("%s=%s", key, value));
+		free(key);
+		free(value);
+		p = e + (amp != NULL);
+	}
+	strvec_sort(out);
+	return 0;
+}
+
+/* Split off "#subpath", "?qualifiers", "@version" from the end of the rest
+ * (the spec's parsing order); what stays is type/namespace/name. */
+static int parse_tail(const char *s, size_t *len, struct purl *out)
+{
+	const char *hash = memchr(s, '#', *len);
+	if (hash) {
+		out->subpath = decode(hash + 1, (size_t)(s + *len - hash - 1));
+		*len = (size_t)(hash - s);
+		if (!out->subpath)
+			return -1;
+	}
+	const char *qm = memchr(s, '?', *len);
+	if (qm) {
+		if (parse_qualifiers(qm + 1, (size_t)(s + *len - qm - 1), &out->qualifiers) < 0)
+			return -1;
+		*len = (size_t)(qm - s);
+	}
+	const char *at = NULL;
+	for (size_t i = 0; i < *len; i++)
+		if (s[i] == '@')
+			at = s + i;
+	if (at) {
+		out->version = decode(at + 1, (size_t)(s + *len - at - 1));
+		*len = (size_t)(at - s);
+		if (!out->version)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_path(const char *s, size_t len, struct purl *out)
+{
+	while (len && s[0] == '/') {   /* "pkg://" is tolerated, as the spec says */
+		s++;
+		len--;
+	}
+	const char *slash = memchr(s, '/', len);
+	while (len && s[len - 1] == '/')
+		len--;
+	const char *last = NULL;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '/')
+			last = s + i;
+	if (!slash || slash == s || !last || last + 1 == s + len)
+		return -1;
+	out->type = xstrndup(s, (size_t)(slash - s));
+	lower(out->type);
+	if (last > slash)
+		out->namespace = decode(slash + 1, (size_t)(last - slash - 1));
+	out->name = decode(last + 1, (size_t)(s + len - last - 1));
+	if (!out->name || (last > slash && !out->namespace))
+		return -1;
+	if (!strcmp(out->type, "pypi")) {
+		char *n = pep503_name(out->name);
+		free(out->name);
+		out->name = n;
+	}
+	return 0;
+}
+
+int purl_parse(const char *s, struct purl *out)
+{
+	memset(out, 0, sizeof(*out));
+	size_t len = strnlen(s, PURL_MAX + 1);
+	if (len > PURL_MAX || strncasecmp(s, "pkg:", 4))
+		return -1;
+	s += 4;
+	len -= 4;
+	if (parse_tail(s, &len, out) < 0 || parse_path(s, len, out) < 0) {
+		purl_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void purl_release(struct purl *p)
+{
+	free(p->type);
+	free(p->namespace);
+	free(p->name);
+	free(p->version);
+	free(p->subpath);
+	strvec_clear(&p->qualifiers);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool purl_matches(const struct purl *pattern, const struct purl *p)
+{
+	if (!same(pattern->type, p->type) || !same(pattern->namespace, p->namespace) ||
+	    !same(pattern->name, p->name))
+		return false;
+	if (pattern->version && !same(pattern->version, p->version))
+		return false;
+	for (size_t i = 0; i < pattern->qualifiers.n; i++) {
+		bool found = false;
+		for (size_t j = 0; j < p->qualifiers.n && !found; j++)
+			found = !strcmp(pattern->qualifiers.v[i], p->qualifiers.v[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}

@@ -9,13 +9,15 @@
 #include <string.h>
 
 enum { OPT_PLATFORM = 256, OPT_DB, OPT_FAIL_ON, OPT_IGNORE_UNFIXED, OPT_INCLUDE_OS_OWNED,
-       OPT_NO_CACHE };
+       OPT_NO_CACHE, OPT_VEX };
 
 struct scan_args {
 	struct common_opts co;
 	const char *platform, *db;
 	bool fail_on_set, ignore_unfixed, include_os_owned, no_cache;
 	enum cvss_severity fail_on;
+	struct strvec vex;          /* --vex files, applied in order */
+	char manifest_digest[DIGEST_STR_MAX];   /* of the scanned image, for VEX products */
 };
 
 static bool unfixed(const struct vuln_finding *f)
@@ -63,6 +65,10 @@ static json_t *finding_json(const struct catalog *c, const struct vuln_finding *
 	}
 	if (f->os_owned)
 		json_object_set_new(j, "osOwned", json_true());
+	if (f->vex_status)
+		json_object_set_new(j, "vex", json_pack("{s:s, s:s?, s:s?}", "status", f->vex_status,
+							"justification", f->vex_justification,
+							"statement", f->vex_note));
 	return j;
 }
 
@@ -82,6 +88,9 @@ static void print_table(FILE *out, const struct catalog *c, const struct vuln_re
 		by[r->v[i].severity_source ? r->v[i].severity : CVSS_NONE]++;
 	fprintf(out, "\n%zu findings: %zu critical, %zu high, %zu medium, %zu low, %zu unknown\n",
 		r->n, by[CVSS_CRITICAL], by[CVSS_HIGH], by[CVSS_MEDIUM], by[CVSS_LOW], by[CVSS_NONE]);
+	if (r->n_suppressed)
+		fprintf(out, "%zu suppressed by VEX statements (not_affected or fixed); "
+			     "--format json lists them\n", r->n_suppressed);
 }
 
 static int render(const struct scan_args *a, const struct catalog *c, const struct vuln_report *r)
@@ -94,7 +103,11 @@ static int render(const struct scan_args *a, const struct catalog *c, const stru
 		json_t *list = json_array();
 		for (size_t i = 0; i < r->n; i++)
 			json_array_append_new(list, finding_json(c, &r->v[i]));
-		json_t *j = json_pack("{s:s, s:o}", "schema", "quench-scan/1", "findings", list);
+		json_t *suppressed = json_array();
+		for (size_t i = 0; i < r->n_suppressed; i++)
+			json_array_append_new(suppressed, finding_json(c, &r->suppressed[i]));
+		json_t *j = json_pack("{s:s, s:o, s:o}", "schema", "quench-scan/1", "findings", list,
+				      "suppressed", suppressed);
 		char *s = json_dump_sorted(j, true);
 		fprintf(out.f, "%s\n", s);
 		free(s);
@@ -119,6 +132,8 @@ static void filter_sort(const struct scan_args *a, struct vuln_report *r)
 	r->n = k;
 	if (r->n)
 		qsort(r->v, r->n, sizeof(*r->v), cmp_finding);
+	if (r->n_suppressed)
+		qsort(r->suppressed, r->n_suppressed, sizeof(*r->suppressed), cmp_finding);
 }
 
 static int parse_severity(const char *s, enum cvss_severity *out)
@@ -143,6 +158,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		{ "ignore-unfixed", no_argument, NULL, OPT_IGNORE_UNFIXED },
 		{ "include-os-owned", no_argument, NULL, OPT_INCLUDE_OS_OWNED },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "vex", required_argument, NULL, OPT_VEX },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -163,6 +179,8 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			a->include_os_owned = true;
 		else if (c == OPT_NO_CACHE)
 			a->no_cache = true;
+		else if (c == OPT_VEX)
+			strvec_push(&a->vex, optarg);
 		else
 			return usage_error("scan", "unknown option");
 	}
@@ -172,16 +190,66 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static struct catalog *catalog_of(const struct scan_args *a, const char *ref, struct qerr *err)
+static struct catalog *catalog_of(struct scan_args *a, const char *ref, struct qerr *err)
 {
 	struct image *img = open_image_arg(ref, a->platform, err);
 	if (!img)
 		return NULL;
+	snprintf(a->manifest_digest, sizeof(a->manifest_digest), "%s", img->manifest_digest);
 	cleanup_free char *cache = a->no_cache ? NULL : cache_dir();
 	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = cache };
 	struct catalog *c = catalog_image(img, &co, err);
 	image_free(img);
 	return c;
+}
+
+/* Load every --vex file (warnings on stderr); NULL entries never. */
+static int load_vex(const struct scan_args *a, struct vex ***out, struct qerr *err)
+{
+	*out = xcalloc(a->vex.n + 1, sizeof(**out));
+	for (size_t i = 0; i < a->vex.n; i++) {
+		if (vex_load(a->vex.v[i], &(*out)[i], err) < 0)
+			return -1;
+		const struct strvec *w = vex_warnings((*out)[i]);
+		for (size_t k = 0; k < w->n; k++)
+			fprintf(stderr, "quench: scan: warning: %s\n", w->v[k]);
+	}
+	return 0;
+}
+
+static void free_vex(struct vex **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		vex_free(v[i]);
+	free(v);
+}
+
+static int scan_catalog(struct scan_args *a, struct vdb *db, struct catalog *c, const char *ref)
+{
+	struct qerr err = QERR_INIT;
+	struct vex **vex = NULL;
+	if (load_vex(a, &vex, &err) < 0) {
+		free_vex(vex);
+		return fail("scan", &err);
+	}
+	struct vuln_report r;
+	struct match_opts mo = { .include_os_owned = a->include_os_owned };
+	if (vuln_match(db, c, &mo, &r, &err) < 0) {
+		free_vex(vex);
+		return fail("scan", &err);
+	}
+	struct vex_target t = { .manifest_digest = *a->manifest_digest ? a->manifest_digest : NULL,
+				.ref = ref };
+	for (size_t i = 0; vex[i]; i++)
+		vex_apply(vex[i], c, &t, &r);
+	filter_sort(a, &r);
+	int rc = render(a, c, &r);
+	for (size_t i = 0; rc == EXIT_OK && a->fail_on_set && i < r.n; i++)
+		if (r.v[i].severity >= a->fail_on)
+			rc = EXIT_FINDINGS;
+	vuln_report_release(&r);
+	free_vex(vex);
+	return rc;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -201,18 +269,9 @@ int cmd_scan(int argc, char **argv)
 		vdb_close(db);
 		return fail("scan", &err);
 	}
-	struct vuln_report r;
-	struct match_opts mo = { .include_os_owned = a.include_os_owned };
-	rc = vuln_match(db, c, &mo, &r, &err) < 0 ? fail("scan", &err) : EXIT_OK;
+	rc = scan_catalog(&a, db, c, argv[optind]);
 	vdb_close(db);
-	if (rc == EXIT_OK) {
-		filter_sort(&a, &r);
-		rc = render(&a, c, &r);
-		for (size_t i = 0; rc == EXIT_OK && a.fail_on_set && i < r.n; i++)
-			if (r.v[i].severity >= a.fail_on)
-				rc = EXIT_FINDINGS;
-		vuln_report_release(&r);
-	}
 	catalog_free(c);
+	strvec_clear(&a.vex);
 	return rc;
 }

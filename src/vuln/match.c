@@ -329,6 +329,9 @@ void vuln_report_release(struct vuln_report *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		vuln_finding_release(&r->v[i]);
+	for (size_t i = 0; i < r->n_suppressed; i++)
+		vuln_finding_release(&r->suppressed[i]);
 	free(r->v);
+	free(r->suppressed);
 	memset(r, 0, sizeof(*r));
 }

@@ -147,11 +147,16 @@ struct vuln_finding {
 	char *cvss_vector;
 	char *ecosystem, *package, *installed;   /* what was matched: source package for distros */
 	bool os_owned;               /* a language package an OS package owns (include_os_owned) */
+	/* What a VEX statement said of it (vex_apply), pointing into the VEX: */
+	const char *vex_status;      /* "not_affected", "affected", "fixed", "under_investigation" */
+	const char *vex_justification, *vex_note;
 };
 
 struct vuln_report {
 	struct vuln_finding *v;
 	size_t n;
+	struct vuln_finding *suppressed;   /* by VEX statements (not_affected, fixed) */
+	size_t n_suppressed, suppressed_cap;
 };
 
 struct match_opts {
@@ -162,6 +167,27 @@ int vuln_match(struct vdb *db, const struct catalog *c, const struct match_opts 
 	       struct vuln_report *out, struct qerr *err);
 void vuln_report_release(struct vuln_report *r);
 void vuln_finding_release(struct vuln_finding *f);
+
+/* ---- VEX ------------------------------------------------------------------------------ */
+
+/* An OpenVEX document (0.2.0, and the 0.0.x shapes). Statements that
+ * cannot be used (no vulnerability, unknown status, not_affected without a
+ * justification) are left out with a warning; a file that is not OpenVEX
+ * is an error. */
+struct vex;
+int vex_load(const char *path, struct vex **out, struct qerr *err);
+const struct strvec *vex_warnings(const struct vex *v);
+void vex_free(struct vex *v);
+
+/* The scanned image, as VEX products may name it. */
+struct vex_target {
+	const char *manifest_digest;   /* "sha256:…", or NULL */
+	const char *ref;               /* the reference as the user gave it */
+};
+/* Mark every finding a statement applies to; those it says are
+ * not_affected or fixed move to r->suppressed. v must outlive r. */
+void vex_apply(const struct vex *v, const struct catalog *c, const struct vex_target *t,
+	       struct vuln_report *r);
 
 /* The database's SQLite handle (for the matcher). */
 struct sqlite3;

@@ -19,6 +19,10 @@
 #   - the tracker's DSA list (DSA-5970-1 fixes CVE-2025-53603 in sope) merges
 #     into the CVE's finding; an advisory fixing two CVEs files under both;
 #     GHSA and PYSEC records aliasing each other make one finding
+#   - --vex (OpenVEX 0.2.0, schema-checked): not_affected for a package purl
+#     and for the image (pkg:oci@digest) narrowed to a subcomponent suppress,
+#     the newest statement wins, an affected statement annotates, a
+#     not_affected without a justification is ignored with a warning
 #   - re-import is idempotent; --fail-on and --ignore-unfixed; bad input
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -139,6 +143,62 @@ out=$("$QUENCH" scan --db "$adb" --format json "$d12" |
 has "$out" "CVE-2025-53603 libsope1 DSA-9999-1" "a DSA files under its first CVE"
 has "$out" "CVE-2025-99999 libsope1 DSA-9999-1" "… and under its second"
 has "$out" "GHSA-aaaa-bbbb-cccc urllib3 GHSA-aaaa-bbbb-cccc,PYSEC-2099-1" "GHSA and PYSEC aliasing each other: one finding"
+
+# VEX. The image's manifest digest names it as an OpenVEX product.
+digest=$("$QUENCH" inspect "$d12" | jq -r .digest)
+cat >"$T_ROOT/vex.json" <<EOF
+{
+  "@context": "https://openvex.dev/ns/v0.2.0",
+  "@id": "https://example.com/vex/quench-test-1",
+  "author": "quench tests",
+  "timestamp": "2025-01-01T00:00:00Z",
+  "version": 1,
+  "statements": [
+    { "vulnerability": { "name": "CVE-2021-33503" },
+      "products": [ { "@id": "pkg:pypi/urllib3@1.26.4" } ],
+      "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path" },
+    { "vulnerability": { "name": "DSA-5970-1", "aliases": ["CVE-2025-53603"] },
+      "products": [ { "@id": "pkg:oci/debian12@${digest/:/%3A}",
+                      "subcomponents": [ { "@id": "pkg:deb/debian/libsope1?distro=debian-12" } ] } ],
+      "status": "not_affected", "justification": "vulnerable_code_not_present" },
+    { "vulnerability": { "name": "CVE-2023-45803" },
+      "products": [ { "@id": "pkg:pypi/urllib3" } ],
+      "timestamp": "2024-01-01T00:00:00Z",
+      "status": "not_affected", "justification": "inline_mitigations_already_exist" },
+    { "vulnerability": { "name": "CVE-2023-45803" },
+      "products": [ { "@id": "pkg:pypi/urllib3" } ],
+      "timestamp": "2024-06-01T00:00:00Z",
+      "status": "affected", "action_statement": "upgrade to 1.26.18" },
+    { "vulnerability": { "name": "CVE-2022-0456" },
+      "products": [ { "@id": "pkg:oci/other@sha256%3A0000000000000000000000000000000000000000000000000000000000000000" } ],
+      "status": "not_affected", "justification": "component_not_present" },
+    { "vulnerability": { "name": "CVE-2023-43804" },
+      "products": [ { "@id": "pkg:pypi/urllib3" } ],
+      "status": "not_affected" }
+  ]
+}
+EOF
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	jq 'del(.statements[5])' "$T_ROOT/vex.json" >"$T_ROOT/vex-valid.json"
+	check "the VEX fixture is OpenVEX 0.2.0 (but for its one bad statement)" \
+		python3 tests/unit/validate_schema.py tests/data/schemas/openvex-0.2.0.schema.json "$T_ROOT/vex-valid.json"
+fi
+q_run scan --db "$db" --format json --include-os-owned --vex "$T_ROOT/vex.json" "$d12"
+vexed=$(jq -r '.findings[] | "\(.id) \(.package.name) \(.vex.status // "-")"' "$Q_OUT" | sort)
+supp=$(jq -r '.suppressed[] | "\(.id) \(.package.name) \(.vex.justification)"' "$Q_OUT" | sort)
+has "$supp" "CVE-2021-33503 urllib3 vulnerable_code_not_in_execute_path" "VEX: not_affected for the package purl suppresses"
+has "$supp" "CVE-2025-53603 libsope1 vulnerable_code_not_present" "VEX: the image (pkg:oci@digest) narrowed to a subcomponent, by alias"
+has "$vexed" "CVE-2023-45803 urllib3 affected" "VEX: the newest statement wins (affected after not_affected)"
+has "$vexed" "CVE-2022-0456 chromium -" "VEX: another image's statement does not apply"
+has "$vexed" "CVE-2023-43804 urllib3 -" "VEX: not_affected without a justification is not taken"
+grep -q "statement 5: not_affected without a justification" "$Q_ERR" && pass "… and a warning names it" ||
+	fail "no warning for the bad statement" "$(cat "$Q_ERR")"
+q_run scan --db "$db" --format table --vex "$T_ROOT/vex.json" "$d12"
+grep -q "2 suppressed by VEX" "$Q_OUT" && pass "the table says what VEX suppressed" || fail "table" "$(cat "$Q_OUT")"
+printf '{"statements": []}' >"$T_ROOT/notvex.json"
+q_run scan --db "$db" --vex "$T_ROOT/notvex.json" "$d12"
+[ "$Q_RC" = 3 ] && grep -q "notvex.json.*not an OpenVEX document" "$Q_ERR" && pass "not OpenVEX: exit 3, named" ||
+	fail "not OpenVEX: exit $Q_RC" "$(cat "$Q_ERR")"
 
 d10=$(image debian10 debian10) || fail "build debian10"
 out=$(findings "$d10")
