@@ -10,6 +10,9 @@
 #   - Debian 12 source package sope 5.8.0-1 matches CVE-2025-53603 (fixed in
 #     5.8.0-1+deb12u1, through its binary package's Source:); chromium 97
 #     matches CVE-2022-0456; at the fixed versions nothing matches
+#   - Debian OVAL: libssl3 3.0.8-1 (source openssl) has CVE-2023-2650, fixed
+#     in 3.0.9-1, not CVE-2023-0286 (fixed in 3.0.8-1); at 3.0.9-1 neither;
+#     unfixed CVEs stay open
 #   - Debian 10: curl 7.64.0-4+deb10u9 matches ELA-1145-1 (fixed +deb10u10);
 #     chromium there is end-of-life
 #   - Alpine 3.19: musl 1.2.2_pre1-r0 matches CVE-2020-28928 (fixed in
@@ -199,6 +202,31 @@ printf '{"statements": []}' >"$T_ROOT/notvex.json"
 q_run scan --db "$db" --vex "$T_ROOT/notvex.json" "$d12"
 [ "$Q_RC" = 3 ] && grep -q "notvex.json.*not an OpenVEX document" "$Q_ERR" && pass "not OpenVEX: exit 3, named" ||
 	fail "not OpenVEX: exit $Q_RC" "$(cat "$Q_ERR")"
+
+# Debian OVAL (bookworm, 2023-07-14): real definitions for openssl and tar,
+# against libssl3 before and at the fix of CVE-2023-2650 (3.0.9-1).
+ovaldb=$T_ROOT/oval.db
+q_ok "db import (Debian OVAL, bzip2)" db --db "$ovaldb" import "$data"/debian-oval/*.xml.bz2
+oval_old() {
+	mkdir -p "$1/etc" "$1/var/lib/dpkg"
+	printf 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n' >"$1/etc/os-release"
+	{ status_stanza libssl3 3.0.8-1 openssl; status_stanza tar 1.34+dfsg-1.2; } >"$1/var/lib/dpkg/status"
+}
+oval_new() {
+	oval_old "$1"
+	{ status_stanza libssl3 3.0.9-1 openssl; status_stanza tar 1.34+dfsg-1.2; } >"$1/var/lib/dpkg/status"
+}
+old=$(image oval-old oval_old) && new=$(image oval-new oval_new) || fail "build OVAL images"
+db_saved=$db db=$ovaldb
+out=$(findings "$old")
+has "$out" "CVE-2023-2650 libssl3 affected 3.0.9-1" "OVAL: libssl3 3.0.8-1 (source openssl): CVE-2023-2650, fixed 3.0.9-1"
+hasnt "$out" "CVE-2023-0286" "OVAL: not CVE-2023-0286 (fixed in 3.0.8-1)"
+has "$out" "CVE-2022-48303 tar open -" "OVAL: tar's unfixed CVE-2022-48303 is open"
+out=$(findings "$new")
+hasnt "$out" "CVE-2023-2650" "OVAL: libssl3 3.0.9-1: CVE-2023-2650 fixed"
+hasnt "$out" "CVE-2023-0464" "OVAL: libssl3 3.0.9-1: CVE-2023-0464 fixed"
+has "$out" "CVE-2010-0928 libssl3 open -" "OVAL: openssl's open CVE-2010-0928 stays"
+db=$db_saved
 
 d10=$(image debian10 debian10) || fail "build debian10"
 out=$(findings "$d10")
