@@ -1,7 +1,9 @@
 /* quench scan IMAGE: the image's packages (quench sbom's catalog) matched
- * against the local advisory database (quench db import). */
+ * against the local advisory database (quench db import); a table, quench's
+ * JSON, SARIF or CycloneDX with vulnerabilities (src/report). */
 #include "cmd.h"
 #include "catalog/catalog.h"
+#include "report/report.h"
 #include "vuln/vuln.h"
 
 #include <jansson.h>
@@ -14,6 +16,7 @@ enum { OPT_PLATFORM = 256, OPT_DB, OPT_FAIL_ON, OPT_IGNORE_UNFIXED, OPT_INCLUDE_
 struct scan_args {
 	struct common_opts co;
 	const char *platform, *db;
+	const char *doc_format;    /* sarif, cyclonedx; NULL: table or json */
 	bool fail_on_set, ignore_unfixed, include_os_owned, no_cache;
 	enum cvss_severity fail_on;
 };
@@ -84,13 +87,45 @@ static void print_table(FILE *out, const struct catalog *c, const struct vuln_re
 		r->n, by[CVSS_CRITICAL], by[CVSS_HIGH], by[CVSS_MEDIUM], by[CVSS_LOW], by[CVSS_NONE]);
 }
 
-static int render(const struct scan_args *a, const struct catalog *c, const struct vuln_report *r)
+/* The image as the SARIF and CycloneDX documents name it. */
+static void subject_of(const struct image *img, struct report_subject *s)
+{
+	const char **diff_ids = xcalloc(img->n_layers + 1, sizeof(*diff_ids));
+	for (size_t i = 0; i < img->n_layers; i++)
+		diff_ids[i] = img->layers[i].diff_id;
+	*s = (struct report_subject){
+		.image = { .name = image_ref_format(&img->ref), .manifest_digest = img->manifest_digest,
+			   .config_digest = img->config_digest, .created = img->config.created,
+			   .os = img->platform.os, .arch = img->platform.arch,
+			   .layer_digests = diff_ids, .n_layers = img->n_layers },
+		.tool_version = QUENCH_VERSION,
+	};
+}
+
+static void subject_release(struct report_subject *s)
+{
+	free((char *)s->image.name);
+	free((void *)s->image.layer_digests);
+}
+
+static int render(const struct scan_args *a, const struct image *img, const struct catalog *c,
+		  const struct vuln_report *r)
 {
 	struct qerr err = QERR_INIT;
 	struct output out;
 	if (out_open(&out, a->co.output, &err) < 0)
 		return fail("scan", &err);
-	if (a->co.format == FORMAT_JSON) {
+	if (a->doc_format) {
+		struct report_subject s;
+		subject_of(img, &s);
+		json_t *j = !strcmp(a->doc_format, "sarif") ? report_sarif(c, r, &s)
+							    : report_cyclonedx(c, r, &s);
+		char *text = json_dump_sorted(j, true);
+		fprintf(out.f, "%s\n", text);
+		free(text);
+		json_decref(j);
+		subject_release(&s);
+	} else if (a->co.format == FORMAT_JSON) {
 		json_t *list = json_array();
 		for (size_t i = 0; i < r->n; i++)
 			json_array_append_new(list, finding_json(c, &r->v[i]));
@@ -147,6 +182,12 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'F' && (!strcmp(optarg, "sarif") || !strcmp(optarg, "cyclonedx"))) {
+			a->doc_format = optarg;
+			continue;
+		}
+		if (c == 'F')
+			a->doc_format = NULL;   /* the last --format wins */
 		if (common_opt(&a->co, c, optarg, "scan"))
 			continue;
 		if (c == OPT_PLATFORM)
@@ -172,7 +213,9 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static struct catalog *catalog_of(const struct scan_args *a, const char *ref, struct qerr *err)
+/* The image stays open (*imgp) for the documents that name it. */
+static struct catalog *catalog_of(const struct scan_args *a, const char *ref,
+				  struct image **imgp, struct qerr *err)
 {
 	struct image *img = open_image_arg(ref, a->platform, err);
 	if (!img)
@@ -180,7 +223,10 @@ static struct catalog *catalog_of(const struct scan_args *a, const char *ref, st
 	cleanup_free char *cache = a->no_cache ? NULL : cache_dir();
 	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = cache };
 	struct catalog *c = catalog_image(img, &co, err);
-	image_free(img);
+	if (c)
+		*imgp = img;
+	else
+		image_free(img);
 	return c;
 }
 
@@ -196,7 +242,8 @@ int cmd_scan(int argc, char **argv)
 	struct vdb *db;
 	if (vdb_open(dbpath, false, &db, &err) < 0)
 		return fail("scan", &err);
-	struct catalog *c = catalog_of(&a, argv[optind], &err);
+	struct image *img = NULL;
+	struct catalog *c = catalog_of(&a, argv[optind], &img, &err);
 	if (!c) {
 		vdb_close(db);
 		return fail("scan", &err);
@@ -207,12 +254,13 @@ int cmd_scan(int argc, char **argv)
 	vdb_close(db);
 	if (rc == EXIT_OK) {
 		filter_sort(&a, &r);
-		rc = render(&a, c, &r);
+		rc = render(&a, img, c, &r);
 		for (size_t i = 0; rc == EXIT_OK && a.fail_on_set && i < r.n; i++)
 			if (r.v[i].severity >= a.fail_on)
 				rc = EXIT_FINDINGS;
 		vuln_report_release(&r);
 	}
 	catalog_free(c);
+	image_free(img);
 	return rc;
 }
