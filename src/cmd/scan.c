@@ -190,6 +190,8 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			a->doc_format = NULL;   /* the last --format wins */
 		if (common_opt(&a->co, c, optarg, "scan"))
 			continue;
+		if (c == 'F')
+			return usage_error("scan", "--format takes table, json, sarif or cyclonedx");
 		if (c == OPT_PLATFORM)
 			a->platform = optarg;
 		else if (c == OPT_DB)
