@@ -12,7 +12,9 @@
 
 #include <string.h>
 
-#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+/* the OASIS standard's own schema id (errata 01) */
+#define SARIF_SCHEMA \
+	"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 /* critical and high fail a check, medium warns, the rest is noted. */
 static const char *level_of(const struct vuln_finding *f)
