@@ -22,9 +22,11 @@ const struct verb verbs[] = {
 	  "usage: quench db [--db FILE] import PATH...\n"
 	  "       quench db [--db FILE] [--format table|json] status\n" },
 	{ "scan", cmd_scan, "match an image's packages against the advisory database",
-	  "usage: quench scan [--platform P] [--db FILE] [--format table|json] [--fail-on SEVERITY]\n"
-	  "                   [--ignore-unfixed] [--include-os-owned] [--vex FILE]... [--no-cache]\n"
-	  "                   [-o FILE] IMAGE\n" },
+	  "usage: quench scan [--platform P] [--db FILE] [--format table|json|sarif|cyclonedx]\n"
+	  "                   [--fail-on SEVERITY] [--ignore-unfixed] [--include-os-owned]\n"
+	  "                   [--vex FILE]... [--no-cache] [-o FILE] IMAGE\n"
+	  "  sarif: SARIF 2.1.0 for code scanning; cyclonedx: the image's CycloneDX 1.6 BOM\n"
+	  "  with the findings as its vulnerabilities\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",
 	  "usage: quench cache [list | dir | prune [--all | --older-than DAYS]]\n" },
 	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },

@@ -1,7 +1,9 @@
 /* quench scan IMAGE: the image's packages (quench sbom's catalog) matched
- * against the local advisory database (quench db import). */
+ * against the local advisory database (quench db import); a table, quench's
+ * JSON, SARIF or CycloneDX with vulnerabilities (src/report). */
 #include "cmd.h"
 #include "catalog/catalog.h"
+#include "report/report.h"
 #include "vuln/vuln.h"
 
 #include <jansson.h>
@@ -14,6 +16,7 @@ enum { OPT_PLATFORM = 256, OPT_DB, OPT_FAIL_ON, OPT_IGNORE_UNFIXED, OPT_INCLUDE_
 struct scan_args {
 	struct common_opts co;
 	const char *platform, *db;
+	const char *doc_format;    /* sarif, cyclonedx; NULL: table or json */
 	bool fail_on_set, ignore_unfixed, include_os_owned, no_cache;
 	enum cvss_severity fail_on;
 	struct strvec vex;          /* --vex files, applied in order */
@@ -93,13 +96,45 @@ static void print_table(FILE *out, const struct catalog *c, const struct vuln_re
 			     "--format json lists them\n", r->n_suppressed);
 }
 
-static int render(const struct scan_args *a, const struct catalog *c, const struct vuln_report *r)
+/* The image as the SARIF and CycloneDX documents name it. */
+static void subject_of(const struct image *img, struct report_subject *s)
+{
+	const char **diff_ids = xcalloc(img->n_layers + 1, sizeof(*diff_ids));
+	for (size_t i = 0; i < img->n_layers; i++)
+		diff_ids[i] = img->layers[i].diff_id;
+	*s = (struct report_subject){
+		.image = { .name = image_ref_format(&img->ref), .manifest_digest = img->manifest_digest,
+			   .config_digest = img->config_digest, .created = img->config.created,
+			   .os = img->platform.os, .arch = img->platform.arch,
+			   .layer_digests = diff_ids, .n_layers = img->n_layers },
+		.tool_version = QUENCH_VERSION,
+	};
+}
+
+static void subject_release(struct report_subject *s)
+{
+	free((char *)s->image.name);
+	free((void *)s->image.layer_digests);
+}
+
+static int render(const struct scan_args *a, const struct image *img, const struct catalog *c,
+		  const struct vuln_report *r)
 {
 	struct qerr err = QERR_INIT;
 	struct output out;
 	if (out_open(&out, a->co.output, &err) < 0)
 		return fail("scan", &err);
-	if (a->co.format == FORMAT_JSON) {
+	if (a->doc_format) {
+		struct report_subject s;
+		subject_of(img, &s);
+		json_t *j = !strcmp(a->doc_format, "sarif") ? report_sarif(c, r, &s)
+							    : report_cyclonedx(c, r, &s);
+		char *text = json_dump_sorted(j, true);
+		fprintf(out.f, "%s\n", text);
+		free(text);
+		json_decref(j);
+		subject_release(&s);
+	} else if (a->co.format == FORMAT_JSON) {
 		json_t *list = json_array();
 		for (size_t i = 0; i < r->n; i++)
 			json_array_append_new(list, finding_json(c, &r->v[i]));
@@ -163,8 +198,16 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'F' && (!strcmp(optarg, "sarif") || !strcmp(optarg, "cyclonedx"))) {
+			a->doc_format = optarg;
+			continue;
+		}
+		if (c == 'F')
+			a->doc_format = NULL;   /* the last --format wins */
 		if (common_opt(&a->co, c, optarg, "scan"))
 			continue;
+		if (c == 'F')
+			return usage_error("scan", "--format takes table, json, sarif or cyclonedx");
 		if (c == OPT_PLATFORM)
 			a->platform = optarg;
 		else if (c == OPT_DB)
@@ -190,7 +233,9 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static struct catalog *catalog_of(struct scan_args *a, const char *ref, struct qerr *err)
+/* The image stays open (*imgp) for the documents that name it. */
+static struct catalog *catalog_of(struct scan_args *a, const char *ref, struct image **imgp,
+				  struct qerr *err)
 {
 	struct image *img = open_image_arg(ref, a->platform, err);
 	if (!img)
@@ -199,7 +244,10 @@ static struct catalog *catalog_of(struct scan_args *a, const char *ref, struct q
 	cleanup_free char *cache = a->no_cache ? NULL : cache_dir();
 	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = cache };
 	struct catalog *c = catalog_image(img, &co, err);
-	image_free(img);
+	if (c)
+		*imgp = img;
+	else
+		image_free(img);
 	return c;
 }
 
@@ -224,7 +272,8 @@ static void free_vex(struct vex **v)
 	free(v);
 }
 
-static int scan_catalog(struct scan_args *a, struct vdb *db, struct catalog *c, const char *ref)
+static int scan_catalog(struct scan_args *a, struct vdb *db, const struct image *img,
+			struct catalog *c, const char *ref)
 {
 	struct qerr err = QERR_INIT;
 	struct vex **vex = NULL;
@@ -243,7 +292,7 @@ static int scan_catalog(struct scan_args *a, struct vdb *db, struct catalog *c, 
 	for (size_t i = 0; vex[i]; i++)
 		vex_apply(vex[i], c, &t, &r);
 	filter_sort(a, &r);
-	int rc = render(a, c, &r);
+	int rc = render(a, img, c, &r);
 	for (size_t i = 0; rc == EXIT_OK && a->fail_on_set && i < r.n; i++)
 		if (r.v[i].severity >= a->fail_on)
 			rc = EXIT_FINDINGS;
@@ -264,14 +313,16 @@ int cmd_scan(int argc, char **argv)
 	struct vdb *db;
 	if (vdb_open(dbpath, false, &db, &err) < 0)
 		return fail("scan", &err);
-	struct catalog *c = catalog_of(&a, argv[optind], &err);
+	struct image *img = NULL;
+	struct catalog *c = catalog_of(&a, argv[optind], &img, &err);
 	if (!c) {
 		vdb_close(db);
 		return fail("scan", &err);
 	}
-	rc = scan_catalog(&a, db, c, argv[optind]);
+	rc = scan_catalog(&a, db, img, c, argv[optind]);
 	vdb_close(db);
 	catalog_free(c);
+	image_free(img);
 	strvec_clear(&a.vex);
 	return rc;
 }

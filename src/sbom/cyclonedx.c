@@ -55,6 +55,17 @@ static void assign_refs(struct cdx *x)
 	x->pkg_ref = sbom_pkg_refs(x->c, &x->ids);
 }
 
+void sbom_cyclonedx_pkg_refs(const struct catalog *c, const struct sbom_subject *s,
+			     struct strvec *refs)
+{
+	struct cdx x = { .c = c, .s = s, .ids = IDSET_INIT };
+	assign_refs(&x);
+	for (size_t i = 0; i < c->n_pkgs; i++)
+		strvec_push(refs, x.pkg_ref[i]);
+	free(x.pkg_ref);
+	idset_release(&x.ids);
+}
+
 static const char *file_ref(struct cdx *x, const struct cat_file *f)
 {
 	const char *ref = idset_take(&x->ids, xasprintf("file:%s", f->path));

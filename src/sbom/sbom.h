@@ -33,4 +33,10 @@ int sbom_format_parse(const char *s, enum sbom_format *f, struct qerr *err);
 json_t *sbom_build(enum sbom_format f, const struct catalog *c, const struct sbom_subject *s,
 		   const struct sbom_opts *o);
 
+/* The bom-ref that sbom_build(SBOM_CYCLONEDX, c, s, …) gives each package,
+ * in catalog order, pushed onto refs: what a document that adds to that
+ * BOM (scan's vulnerabilities) points at. */
+void sbom_cyclonedx_pkg_refs(const struct catalog *c, const struct sbom_subject *s,
+			     struct strvec *refs);
+
 #endif

@@ -198,6 +198,16 @@ grep -q "statement 5: not_affected without a justification" "$Q_ERR" && pass "â€
 	fail "no warning for the bad statement" "$(cat "$Q_ERR")"
 q_run scan --db "$db" --format table --vex "$T_ROOT/vex.json" "$d12"
 grep -q "2 suppressed by VEX" "$Q_OUT" && pass "the table says what VEX suppressed" || fail "table" "$(cat "$Q_OUT")"
+q_run scan --db "$db" --format sarif --vex "$T_ROOT/vex.json" "$d12"
+s=$(jq -r '.runs[0].results[] | select(.suppressions) | "\(.ruleId) \(.suppressions[0].kind) \(.suppressions[0].justification)"' "$Q_OUT")
+has "$s" "CVE-2021-33503 external VEX: not_affected (vulnerable_code_not_in_execute_path)" "SARIF: a VEX-suppressed result is kept, with its suppression"
+q_run scan --db "$db" --format cyclonedx --vex "$T_ROOT/vex.json" "$d12"
+s=$(jq -r '.vulnerabilities[] | select(.analysis.state) | "\(.id) \(.analysis.state) \(.analysis.justification)"' "$Q_OUT")
+has "$s" "CVE-2021-33503 not_affected code_not_reachable" "CycloneDX: VEX gives the analysis state and justification"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "CycloneDX with VEX analysis is valid CycloneDX 1.6" \
+		python3 tests/unit/validate_schema.py tests/data/schemas/bom-1.6.schema.json "$Q_OUT"
+fi
 printf '{"statements": []}' >"$T_ROOT/notvex.json"
 q_run scan --db "$db" --vex "$T_ROOT/notvex.json" "$d12"
 [ "$Q_RC" = 3 ] && grep -q "notvex.json.*not an OpenVEX document" "$Q_ERR" && pass "not OpenVEX: exit 3, named" ||

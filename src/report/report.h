@@ -1,0 +1,46 @@
+/* report — a scan's findings written for other tools: SARIF 2.1.0 (what
+ * code-scanning dashboards such as GitHub's read) and CycloneDX 1.6 with a
+ * vulnerabilities section (the image's BOM, as `quench sbom` writes it, plus
+ * what affects which component).
+ *
+ *   struct report_subject s = { .image = { …as for sbom_build… },
+ *                               .tool_version = QUENCH_VERSION };
+ *   json_t *doc = report_sarif(cat, &report, &s);       a new reference
+ *   json_t *bom = report_cyclonedx(cat, &report, &s);
+ *
+ * Same catalog, findings and subject → byte-identical documents once dumped
+ * with json_dump_sorted: findings are ordered here (by id, then package),
+ * whatever order the report holds them in; nothing reads the clock.
+ */
+#ifndef QUENCH_REPORT_H
+#define QUENCH_REPORT_H
+
+#include "catalog/catalog.h"
+#include "sbom/sbom.h"
+#include "vuln/vuln.h"
+
+#include <jansson.h>
+
+/* What was scanned, and by what. */
+struct report_subject {
+	struct sbom_subject image;
+	const char *tool_version;      /* "0.1.0" */
+};
+
+/* SARIF 2.1.0: one run; one rule per vulnerability id (summary, advisory
+ * link, security-severity), one result per finding, located at the
+ * metadata file the package was read from and named by its purl. */
+json_t *report_sarif(const struct catalog *c, const struct vuln_report *r,
+		     const struct report_subject *s);
+
+/* CycloneDX 1.6: sbom_build(SBOM_CYCLONEDX, …)'s document plus one
+ * vulnerability per id, whose affects[].ref are the packages' bom-refs. */
+json_t *report_cyclonedx(const struct catalog *c, const struct vuln_report *r,
+			 const struct report_subject *s);
+
+/* Where to read about an advisory id: NVD for CVE-…, Debian's security
+ * tracker for DSA-/DLA-…, osv.dev for the rest (GHSA-, PYSEC-, GO-, …).
+ * Caller frees. */
+char *report_advisory_url(const char *id);
+
+#endif

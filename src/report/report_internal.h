@@ -1,0 +1,47 @@
+/* report — private: what the SARIF and CycloneDX writers share. */
+#ifndef QUENCH_REPORT_INTERNAL_H
+#define QUENCH_REPORT_INTERNAL_H
+
+#include "report/report.h"
+
+/* The findings in report order: by id, then package name, version,
+ * location and purl; suppressed findings with the others (*n in all).
+ * The array is the caller's (free); the findings stay r's. */
+const struct vuln_finding **report_sorted(const struct catalog *c, const struct vuln_report *r,
+					  size_t *n);
+/* Did a VEX statement suppress it (not_affected, fixed)? Such findings are
+ * reported as such: SARIF suppressions, CycloneDX analysis. */
+bool report_suppressed(const struct vuln_finding *f);
+/* "VEX: not_affected (vulnerable_code_not_present): why" */
+char *report_vex_text(const struct vuln_finding *f);
+
+/* The finding's package (NULL when its index is out of the catalog, which
+ * a matcher never does; callers skip such a finding). */
+const struct cat_pkg *report_pkg(const struct catalog *c, const struct vuln_finding *f);
+
+/* "critical", "high", "medium", "low", "none", or "unknown" when nothing
+ * rated it. */
+const char *report_severity(const struct vuln_finding *f);
+
+/* Who publishes an id: "NVD", "Debian", "OSV". */
+const char *report_source_name(const char *id);
+
+/* s with every byte but the URI unreserved ones and those in keep
+ * percent-encoded ("usr/lib/a b" with keep "/" → "usr/lib/a%20b"): what
+ * makes a package's path or an id a URI reference. Caller frees. */
+char *report_escape(const char *s, const char *keep);
+
+/* A sentence on what to do or why nothing can be done, by status and
+ * fixed version: "Upgrade libc6 to 2.36-9+deb12u7." Caller frees. */
+char *report_status_text(const struct cat_pkg *p, const struct vuln_finding *f);
+
+/* A JSON string of s whatever bytes it holds ('?' for what is not UTF-8:
+ * package databases and advisories are untrusted). */
+json_t *report_str(const char *s);
+/* s, or "" for NULL. */
+static inline const char *report_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+#endif
