@@ -21,18 +21,21 @@ runs=${RUNS:-3}
 export XDG_CACHE_HOME=$WORK/cache
 db=$WORK/vuln.db
 
-# The importable things under $data: OSV directories (any directory holding
-# .json/.yaml records directly) and single files.
+# The importable things under $data, one per top-level entry: a tree of OSV
+# records (PYSEC-…, GO-…, ELA-… files anywhere below) is one source; any
+# other directory gives its files.
 sources() {
-	find "$data" -type f \( -name '*.json' -o -name '*.yaml' -o -name '*.xml*' -o -name '*list*' \) \
-		-printf '%h\n' | sort -u | while read -r d; do
-		if find "$d" -maxdepth 1 -name '*.yaml' -o -maxdepth 1 -name '*.json' |
-			grep -qE '/(GO|PYSEC|ELA|GHSA|DSA|DLA|CVE)-[^/]*$'; then
+	local d
+	for d in "$data"/*; do
+		if [ -f "$d" ]; then
+			echo "$d"
+		elif find "$d" -type f -regextype egrep \
+			-regex '.*/(GO|PYSEC|ELA|GHSA|DSA|DLA|CVE|OSV)-[^/]*\.(json|yaml)' | grep . >/dev/null; then
 			echo "$d"
 		else
-			find "$d" -maxdepth 1 -type f
+			find "$d" -type f \( -name '*.json' -o -name '*.xml*' -o -name '*list*' \) | sort
 		fi
-	done | sort -u
+	done
 }
 
 echo "import ($data):"
@@ -57,7 +60,7 @@ export -f quench_cold quench_warm
 cold=$(best_of "$runs" bash -c quench_cold)
 bash -c quench_warm
 warm=$(best_of "$runs" bash -c quench_warm)
-pkgs=$("$QUENCH" sbom --format json "docker-archive:$archive" | jq '.packages | length')
+pkgs=$("$QUENCH" sbom -q --format json "docker-archive:$archive" | jq '.packages | length')
 findings=$(jq '.findings | length' "$WORK/q.json")
 
 trivy=$(scripts/get-trivy 2>/dev/null || true)
