@@ -2,6 +2,7 @@
  * against the local advisory database (quench db import). */
 #include "cmd.h"
 #include "catalog/catalog.h"
+#include "sbom/sbom.h"
 #include "vuln/vuln.h"
 
 #include <jansson.h>
@@ -174,6 +175,12 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 
 static struct catalog *catalog_of(const struct scan_args *a, const char *ref, struct qerr *err)
 {
+	if (str_starts_with(ref, "sbom:")) {   /* a stored SBOM, without the image */
+		struct catalog *c = sbom_read_file(ref + strlen("sbom:"), err);
+		for (size_t i = 0; c && i < c->warnings.n; i++)
+			q_warn("%s", c->warnings.v[i]);
+		return c;
+	}
 	struct image *img = open_image_arg(ref, a->platform, err);
 	if (!img)
 		return NULL;

@@ -33,4 +33,22 @@ int sbom_format_parse(const char *s, enum sbom_format *f, struct qerr *err);
 json_t *sbom_build(enum sbom_format f, const struct catalog *c, const struct sbom_subject *s,
 		   const struct sbom_opts *o);
 
+/* ---- reading back (read.c) ----------------------------------------------------
+ *
+ * A CycloneDX (1.4–1.6) or SPDX 2.3 JSON document, quench's or another
+ * tool's (Trivy, Syft), as a catalog that vuln_match() reads as it reads an
+ * image's: the OS, every package of a type quench matches (type, name,
+ * version, arch, source package, purl, location, license, supplier,
+ * homepage), and for a language package that an OS package installed
+ * (quench:owner) a file at its location owned by that package. No other
+ * files, no dependencies, no layers.
+ *
+ * The document is untrusted: what makes it no SBOM is an error naming
+ * `name`; a component that cannot be a package is a warning in
+ * c->warnings. */
+#define SBOM_READ_MAX (256u << 20)
+struct catalog *sbom_read(const char *data, size_t len, const char *name, struct qerr *err);
+/* The same for a file (at most SBOM_READ_MAX bytes). */
+struct catalog *sbom_read_file(const char *path, struct qerr *err);
+
 #endif

@@ -89,4 +89,20 @@ const char *spdx_license_id(const char *id);
  * Caller frees. */
 char *spdx_expression(const char *s, bool *single);
 
+/* ---- reading back (read.c, purl_parse.c) ---------------------------------------- */
+
+/* A purl's parts, percent-decoded; NULL when absent. */
+struct purl {
+	char *type;          /* lower case: "deb", "pypi", … */
+	char *namespace_;    /* "debian", "@babel", "github.com/foo" */
+	char *name, *version;
+	char *arch, *distro, *epoch, *upstream;   /* the qualifiers scanners use */
+};
+/* 0, or -1 when s is no purl (then p holds nothing). */
+int sbom_purl_parse(const char *s, struct purl *p);
+void sbom_purl_release(struct purl *p);
+/* The package whose file p's metadata file is, when it is another package
+ * (a language package an OS package installed): its index, or -1. */
+ssize_t sbom_location_owner(const struct catalog *c, size_t i);
+
 #endif
