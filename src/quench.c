@@ -23,7 +23,9 @@ const struct verb verbs[] = {
 	  "       quench db [--db FILE] [--format table|json] status\n" },
 	{ "scan", cmd_scan, "match an image's packages against the advisory database",
 	  "usage: quench scan [--platform P] [--db FILE] [--format table|json] [--fail-on SEVERITY]\n"
-	  "                   [--ignore-unfixed] [--include-os-owned] [--no-cache] [-o FILE] IMAGE\n" },
+	  "                   [--ignore-unfixed] [--include-os-owned] [--no-cache] [-o FILE]\n"
+	  "                   IMAGE | sbom:FILE\n"
+	  "  sbom:FILE  a CycloneDX or SPDX JSON SBOM instead of an image\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",
 	  "usage: quench cache [list | dir | prune [--all | --older-than DAYS]]\n" },
 	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },

@@ -1,5 +1,6 @@
 /* quench scan IMAGE: the image's packages (quench sbom's catalog) matched
- * against the local advisory database (quench db import). */
+ * against the local advisory database (quench db import). `scan sbom:FILE`
+ * reads the catalog back from a stored CycloneDX or SPDX SBOM instead. */
 #include "cmd.h"
 #include "catalog/catalog.h"
 #include "sbom/sbom.h"
@@ -168,7 +169,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			return usage_error("scan", "unknown option");
 	}
 	if (argc - optind != 1)
-		return usage_error("scan", "expected one IMAGE");
+		return usage_error("scan", "expected one IMAGE or sbom:FILE");
 	common_finish(&a->co);
 	return EXIT_OK;
 }
