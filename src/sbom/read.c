@@ -378,8 +378,10 @@ static int read_cyclonedx(struct reader *r, json_t *doc, struct qerr *err)
 	const char *spec = json_get_str(doc, "specVersion");
 	if (!spec)
 		return q_error(err, 0, "%s: CycloneDX without a specVersion", r->name);
-	if (strcmp(spec, "1.4") && strcmp(spec, "1.5") && strcmp(spec, "1.6"))
-		warn(r, "CycloneDX %.16s: read as 1.6", spec);
+	if (strcmp(spec, "1.4") && strcmp(spec, "1.5") && strcmp(spec, "1.6")) {
+		cleanup_free char *v = clean(spec);
+		warn(r, "CycloneDX %.16s: read as 1.6", v ? v : "");
+	}
 	json_t *comps = json_object_get(doc, "components");
 	if (comps && !json_is_array(comps))
 		return q_error(err, 0, "%s: components is not a list", r->name);
@@ -449,8 +451,10 @@ static void spdx_package(struct reader *r, json_t *pkg, const char *where)
 static int read_spdx(struct reader *r, json_t *doc, struct qerr *err)
 {
 	const char *v = json_get_str(doc, "spdxVersion");
-	if (strcmp(v, "SPDX-2.2") && strcmp(v, "SPDX-2.3"))
-		warn(r, "%.16s: read as SPDX-2.3", v);
+	if (strcmp(v, "SPDX-2.2") && strcmp(v, "SPDX-2.3")) {
+		cleanup_free char *shown = clean(v);
+		warn(r, "%.16s: read as SPDX-2.3", shown);
+	}
 	json_t *pkgs = json_object_get(doc, "packages"), *pkg;
 	if (pkgs && !json_is_array(pkgs))
 		return q_error(err, 0, "%s: packages is not a list", r->name);
@@ -538,8 +542,13 @@ static void note_skipped(struct reader *r)
 struct catalog *sbom_read(const char *data, size_t len, const char *name, struct qerr *err)
 {
 	json_t *doc = json_parse_bounded(data, len, SBOM_READ_MAX, name, err);
-	if (!doc)
+	if (!doc) {
+		/* the parser's message quotes the document: keep it one line */
+		for (char *p = err ? err->msg : NULL; p && *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		return NULL;
+	}
 	struct reader r = { .c = xcalloc(1, sizeof(*r.c)), .name = name };
 	int rc;
 	if (!json_is_object(doc))

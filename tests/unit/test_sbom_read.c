@@ -388,6 +388,8 @@ static void t_errors(void **state)
 	expect_error("{\"spdxVersion\":\"SPDX-2.3\",\"packages\":\"x\"}", "packages is not a list");
 	expect_error("{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"x\":\"\xff\"}",
 		     "invalid JSON");
+	/* a raw newline (and what the parser quotes of it) stays off the message */
+	expect_error("{\"bomFormat\":\"CycloneDX\",\"x\":\"a\nb\"}", "invalid JSON");
 	struct qerr err = QERR_INIT;
 	assert_null(sbom_read_file("/nonexistent/x.cdx.json", &err));
 	assert_non_null(strstr(err.msg, "/nonexistent/x.cdx.json"));
@@ -423,6 +425,16 @@ static void t_warnings(void **state)
 	catalog_free(c);
 }
 
+/* What the document says goes into warnings without control characters. */
+static void t_warning_text(void **state)
+{
+	(void)state;
+	struct catalog *c = read_ok("{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.\\u001b[2J\"}");
+	assert_int_equal(c->warnings.n, 1);
+	assert_string_equal(c->warnings.v[0], "t.json: CycloneDX 1.[2J: read as 1.6");
+	catalog_free(c);
+}
+
 static void t_nesting(void **state)
 {
 	(void)state;
@@ -455,6 +467,7 @@ int main(void)
 		cmocka_unit_test(t_purl),
 		cmocka_unit_test(t_errors),
 		cmocka_unit_test(t_warnings),
+		cmocka_unit_test(t_warning_text),
 		cmocka_unit_test(t_nesting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
