@@ -1,7 +1,8 @@
 /* sbom — the catalog written as an SBOM: CycloneDX 1.6 JSON, SPDX 2.3 JSON
  * and quench's own JSON. Same catalog and subject → byte-identical output
  * (keys sorted, no clock, no random: serial numbers and document namespaces
- * are derived from the image digest).
+ * are derived from the image digest). And back: a CycloneDX or SPDX
+ * document read as a catalog (sbom_read, below).
  */
 #ifndef QUENCH_SBOM_H
 #define QUENCH_SBOM_H
