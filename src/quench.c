@@ -24,7 +24,8 @@ const struct verb verbs[] = {
 	{ "scan", cmd_scan, "match an image's packages against the advisory database",
 	  "usage: quench scan [--platform P] [--db FILE] [--format table|json|sarif|cyclonedx]\n"
 	  "                   [--fail-on SEVERITY] [--ignore-unfixed] [--include-os-owned]\n"
-	  "                   [--vex FILE]... [--no-cache] [-o FILE] IMAGE\n"
+	  "                   [--vex FILE]... [--no-cache] [-o FILE] IMAGE | sbom:FILE\n"
+	  "  sbom:FILE  a CycloneDX or SPDX JSON SBOM instead of an image\n"
 	  "  sarif: SARIF 2.1.0 for code scanning; cyclonedx: the image's CycloneDX 1.6 BOM\n"
 	  "  with the findings as its vulnerabilities\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",

@@ -127,10 +127,12 @@ struct purl {
 	char *type, *namespace, *name, *version, *subpath;   /* NULL when absent */
 	struct strvec qualifiers;
 };
-/* 0, or -1 when s is not a purl (no "pkg:", no type or name, a bad
- * escape, NUL bytes, over 4 KiB). */
+/* 0, or -1 when s is not a purl (NULL, no "pkg:", no type or name, a bad
+ * escape, a part that is not UTF-8 or holds a NUL, over 4 KiB). */
 int purl_parse(const char *s, struct purl *out);
 void purl_release(struct purl *p);
+/* The value of qualifier key (lower case), or NULL. */
+const char *purl_qualifier(const struct purl *p, const char *key);
 /* Does a purl given as a pattern (a VEX statement's product) name the
  * package purl p? Type, namespace and name must be equal; the version and
  * each qualifier only when the pattern has them. */

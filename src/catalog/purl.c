@@ -214,7 +214,8 @@ static int hexval(char c)
 	return -1;
 }
 
-/* The n bytes at s, percent-decoded; NULL on a bad escape or "%00". */
+/* The n bytes at s, percent-decoded; NULL on a bad escape, or when the
+ * result is not UTF-8 without NULs (it may end up in a JSON document). */
 static char *decode(const char *s, size_t n)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -224,14 +225,20 @@ static char *decode(const char *s, size_t n)
 			continue;
 		}
 		int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
-		if (lo < 0 || (hi | lo) == 0) {
+		if (lo < 0) {
 			strbuf_release(&sb);
 			return NULL;
 		}
 		strbuf_addc(&sb, (char)(hi << 4 | lo));
 		i += 2;
 	}
-	return strbuf_detach(&sb);
+	size_t len = sb.len;
+	char *out = strbuf_detach(&sb);
+	if (!utf8_valid(out, len)) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 static void lower(char *s)
@@ -302,8 +309,6 @@ static int parse_path(const char *s, size_t len, struct purl *out)
 		len--;
 	}
 	const char *slash = memchr(s, '/', len);
-	while (len && s[len - 1] == '/')
-		len--;
 	const char *last = NULL;
 	for (size_t i = 0; i < len; i++)
 		if (s[i] == '/')
@@ -328,6 +333,8 @@ static int parse_path(const char *s, size_t len, struct purl *out)
 int purl_parse(const char *s, struct purl *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -1;
 	size_t len = strnlen(s, PURL_MAX + 1);
 	if (len > PURL_MAX || strncasecmp(s, "pkg:", 4))
 		return -1;
@@ -354,6 +361,15 @@ void purl_release(struct purl *p)
 static bool same(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+const char *purl_qualifier(const struct purl *p, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i < p->qualifiers.n; i++)
+		if (!strncmp(p->qualifiers.v[i], key, n) && p->qualifiers.v[i][n] == '=')
+			return p->qualifiers.v[i] + n + 1;
+	return NULL;
 }
 
 bool purl_matches(const struct purl *pattern, const struct purl *p)

@@ -1,9 +1,12 @@
 /* quench scan IMAGE: the image's packages (quench sbom's catalog) matched
  * against the local advisory database (quench db import); a table, quench's
- * JSON, SARIF or CycloneDX with vulnerabilities (src/report). */
+ * JSON, SARIF or CycloneDX with vulnerabilities (src/report). `scan
+ * sbom:FILE` reads the catalog back from a stored CycloneDX or SPDX SBOM
+ * instead of an image. */
 #include "cmd.h"
 #include "catalog/catalog.h"
 #include "report/report.h"
+#include "sbom/sbom.h"
 #include "vuln/vuln.h"
 
 #include <jansson.h>
@@ -228,7 +231,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			return usage_error("scan", "unknown option");
 	}
 	if (argc - optind != 1)
-		return usage_error("scan", "expected one IMAGE");
+		return usage_error("scan", "expected one IMAGE or sbom:FILE");
 	common_finish(&a->co);
 	return EXIT_OK;
 }
@@ -237,6 +240,12 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 static struct catalog *catalog_of(struct scan_args *a, const char *ref, struct image **imgp,
 				  struct qerr *err)
 {
+	if (str_starts_with(ref, "sbom:")) {   /* a stored SBOM, without the image */
+		struct catalog *c = sbom_read_file(ref + strlen("sbom:"), err);
+		for (size_t i = 0; c && i < c->warnings.n; i++)
+			q_warn("%s", c->warnings.v[i]);
+		return c;
+	}
 	struct image *img = open_image_arg(ref, a->platform, err);
 	if (!img)
 		return NULL;

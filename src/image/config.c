@@ -206,30 +206,6 @@ void image_config_release(struct image_config *c)
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* Length of the well-formed UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-	else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* A JSON string of s. What we parsed is valid UTF-8 already; values given
  * by hand (import options) may not be, and jansson refuses those: each bad
  * byte becomes U+FFFD rather than the field silently vanishing. */
@@ -237,13 +213,15 @@ static char *utf8_clean(const char *s)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len(p, left);
 		if (n)
 			strbuf_add(&sb, p, n);
 		else
 			strbuf_adds(&sb, "\xef\xbf\xbd");
 		p += n ? n : 1;
+		left -= n ? n : 1;
 	}
 	return strbuf_detach(&sb);
 }
@@ -260,21 +238,10 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
-static bool utf8_valid(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_len(p);
-		if (!n)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
 /* jansson refuses a key that isn't UTF-8 (and drops the value with it). */
 static void set_key(json_t *obj, const char *key, json_t *v)
 {
-	cleanup_free char *clean = utf8_valid(key) ? NULL : utf8_clean(key);
+	cleanup_free char *clean = utf8_valid(key, strlen(key)) ? NULL : utf8_clean(key);
 	if (json_object_set_new(obj, clean ? clean : key, v) < 0)
 		BUG("json_object_set_new with a UTF-8 key failed");
 }

@@ -125,8 +125,9 @@ static void trivy_source(json_t *props, const struct cat_pkg *p)
 	add_prop(props, "aquasecurity:trivy:SrcEpoch", epoch);
 }
 
-static json_t *package_props(struct cdx *x, const struct cat_pkg *p)
+static json_t *package_props(struct cdx *x, size_t i)
 {
+	const struct cat_pkg *p = &x->c->pkgs[i];
 	json_t *props = json_array();
 	add_prop(props, "quench:package-type", pkg_type_name(p->type));
 	add_prop(props, "quench:arch", p->arch);
@@ -134,6 +135,10 @@ static json_t *package_props(struct cdx *x, const struct cat_pkg *p)
 	add_prop(props, "quench:layer", sbom_layer_digest(x->s, p->layer));
 	add_prop(props, "quench:source-name", p->src_name);
 	add_prop(props, "quench:source-version", p->src_version);
+	/* The OS package that installed it: scanners leave such a package to
+	 * the distro's advisories, and `quench scan sbom:` must know it. */
+	ssize_t owner = sbom_location_owner(x->c, i);
+	add_prop(props, "quench:owner", owner >= 0 ? x->pkg_ref[owner] : NULL);
 	if (sbom_os_pkg(p->type))
 		trivy_source(props, p);
 	return props;
@@ -158,7 +163,7 @@ static json_t *package_component(struct cdx *x, size_t i)
 		json_object_set_new(j, "externalReferences",
 				    json_pack("[{s:s,s:o}]", "type", "website", "url",
 					      sbom_str(p->homepage)));
-	set_props(j, package_props(x, p));
+	set_props(j, package_props(x, i));
 	return j;
 }
 

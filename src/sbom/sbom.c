@@ -372,3 +372,10 @@ const char **sbom_pkg_refs(const struct catalog *c, struct idset *ids)
 		refs[i] = package_ref(ids, &c->pkgs[i]);
 	return refs;
 }
+
+ssize_t sbom_location_owner(const struct catalog *c, size_t i)
+{
+	const struct cat_pkg *p = &c->pkgs[i];
+	const struct cat_pkg *owner = p->location ? catalog_owner(c, p->location) : NULL;
+	return owner && owner != p ? owner - c->pkgs : -1;
+}

@@ -1,7 +1,8 @@
 /* sbom — the catalog written as an SBOM: CycloneDX 1.6 JSON, SPDX 2.3 JSON
  * and quench's own JSON. Same catalog and subject → byte-identical output
  * (keys sorted, no clock, no random: serial numbers and document namespaces
- * are derived from the image digest).
+ * are derived from the image digest). And back: a CycloneDX or SPDX
+ * document read as a catalog (sbom_read, below).
  */
 #ifndef QUENCH_SBOM_H
 #define QUENCH_SBOM_H
@@ -38,5 +39,23 @@ json_t *sbom_build(enum sbom_format f, const struct catalog *c, const struct sbo
  * BOM (scan's vulnerabilities) points at. */
 void sbom_cyclonedx_pkg_refs(const struct catalog *c, const struct sbom_subject *s,
 			     struct strvec *refs);
+
+/* ---- reading back (read.c) ----------------------------------------------------
+ *
+ * A CycloneDX (1.4–1.6) or SPDX 2.3 JSON document, quench's or another
+ * tool's (Trivy, Syft), as a catalog that vuln_match() reads as it reads an
+ * image's: the OS, every package of a type quench matches (type, name,
+ * version, arch, source package, purl, location, license, supplier,
+ * homepage), and for a language package that an OS package installed
+ * (quench:owner) a file at its location owned by that package. No other
+ * files, no dependencies, no layers.
+ *
+ * The document is untrusted: what makes it no SBOM is an error naming
+ * `name`; a component that cannot be a package is a warning in
+ * c->warnings. */
+#define SBOM_READ_MAX (256u << 20)
+struct catalog *sbom_read(const char *data, size_t len, const char *name, struct qerr *err);
+/* The same for a file (at most SBOM_READ_MAX bytes). */
+struct catalog *sbom_read_file(const char *path, struct qerr *err);
 
 #endif

@@ -1,4 +1,5 @@
-/* sbom — private: the three writers and what they share.
+/* sbom — private: the three writers, what they share, and the purl parser
+ * the reader (read.c) uses.
  *
  * Each writer turns a catalog into one JSON document. They share the rules
  * that must agree between formats (the timestamp, the UUID derived from the
@@ -72,6 +73,10 @@ void idset_release(struct idset *set);
  * caller's, the strings the set's): its purl, or when another package
  * already has that purl, the purl with "package-id=HASH" added. */
 const char **sbom_pkg_refs(const struct catalog *c, struct idset *ids);
+/* The package that owns package i's metadata file (its location), when
+ * that is another package — a language package an OS package installed:
+ * its index, or -1. Written as quench:owner, read back by read.c. */
+ssize_t sbom_location_owner(const struct catalog *c, size_t i);
 /* First 12 hex digits of sha256 of the package's identity (type, name,
  * version, location): stable across runs, unlike its index. */
 void sbom_pkg_hash(const struct cat_pkg *p, char out[13]);

@@ -207,6 +207,8 @@ static json_t *package(struct spdx *x, size_t i)
 	annotate(x, notes, "quench:arch", p->arch);
 	annotate(x, notes, "quench:location", p->location);
 	annotate(x, notes, "quench:layer", sbom_layer_digest(x->s, p->layer));
+	ssize_t owner = sbom_location_owner(x->c, i);   /* as in CycloneDX */
+	annotate(x, notes, "quench:owner", owner >= 0 ? x->pkg_id[owner] : NULL);
 	set_annotations(j, notes);
 	return j;
 }

@@ -142,6 +142,12 @@ char *pep503_name(const char *name);
 bool str_starts_with(const char *s, const char *prefix);
 bool str_ends_with(const char *s, const char *suffix);
 
+/* The length of the well-formed UTF-8 sequence at s (n bytes left; no
+ * overlongs, surrogates or code points past U+10FFFF), 0 when there is none. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* Are the n bytes at s well-formed UTF-8 without NULs? */
+bool utf8_valid(const char *s, size_t n);
+
 /* Strict integer parsing: the whole string, base 10, no sign for unsigned,
  * no leading/trailing space, within [0, max]. "12x", "", "-1" all fail. */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
