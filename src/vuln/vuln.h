@@ -53,9 +53,9 @@ enum cvss_severity cvss_severity_of(double score);
  *
  * A local SQLite file ($XDG_CACHE_HOME/quench/vuln.db). Advisories come from
  * sources; a source is one imported path (a file, a directory of OSV
- * records, an OSV all.zip) named by its real path, and re-importing it
- * replaces it whole, in one transaction: imports are idempotent and a
- * failed one leaves the previous data.
+ * records, an OSV all.zip) named by its real path, or one feed of db update
+ * ("feed:NAME"), and re-importing it replaces it whole, in one transaction:
+ * imports are idempotent and a failed one leaves the previous data.
  *
  * Ecosystems are OSV's names: "PyPI", "npm", "Go", "Debian:12",
  * "Alpine:v3.19". Distro rows name the SOURCE package. */
