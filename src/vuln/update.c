@@ -320,7 +320,7 @@ static int set_options(CURL *c, const char *url, struct fetch *f, const struct v
 	/* A stalled server: under 1 KiB/s for this long ends the transfer. */
 	SET(CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	SET(CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s ? o->stall_timeout_s : 60L);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(f->max > INT64_MAX ? INT64_MAX : f->max));
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, f);
 	SET(CURLOPT_HEADERFUNCTION, on_header);

@@ -202,7 +202,8 @@ struct vdb_feed_result {
 	int64_t previous_import;   /* when the data kept or replaced was imported; 0: none */
 	struct vdb_import_stats st;   /* VDB_FEED_IMPORTED: what was imported */
 };
-/* Fetch and import one feed. Returns 0 (imported or unchanged) or -1 with
+/* Fetch and import one feed (db opened with create, which makes the table
+ * of validators in a database older than it). Returns 0 (imported or unchanged) or -1 with
  * the reason in err ("could not resolve host: …", "server answered HTTP
  * 500"); r is filled either way and released by the caller. */
 int vdb_update_feed(struct vdb *db, const struct vdb_feed *f, const struct vdb_update_opts *o,
