@@ -21,7 +21,7 @@ const struct verb verbs[] = {
 	{ "db", cmd_db, "load advisories into the local database, update it, or show what it holds",
 	  "usage: quench db [--db FILE] import PATH...\n"
 	  "       quench db [--db FILE] [--feed NAME=URL]... [--feeds-file FILE] [--max-size BYTES]\n"
-	  "                 update\n"
+	  "                 [--ca-file FILE] update\n"
 	  "       quench db [--db FILE] [--format table|json] status\n" },
 	{ "scan", cmd_scan, "match an image's packages against the advisory database",
 	  "usage: quench scan [--platform P] [--db FILE] [--format table|json] [--fail-on SEVERITY]\n"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { OPT_DB = 256, OPT_FEED, OPT_FEEDS_FILE, OPT_MAX_SIZE };
+enum { OPT_DB = 256, OPT_FEED, OPT_FEEDS_FILE, OPT_MAX_SIZE, OPT_CA_FILE };
 
 static char *db_path(const char *given)
 {
@@ -56,6 +56,7 @@ static int db_import(const struct common_opts *co, const char *path, char **path
 struct update_opts {
 	struct vdb_feeds feeds;    /* empty: the defaults */
 	uint64_t max_bytes;
+	const char *ca_file;
 };
 
 static void feed_failed(const struct vdb_feed *f, const struct vdb_feed_result *r,
@@ -103,7 +104,7 @@ static int db_update(const struct common_opts *co, const char *path, struct upda
 		return fail("db", &err);
 	if (uo->feeds.n == 0)
 		vdb_feeds_default(&uo->feeds);
-	struct vdb_update_opts o = { .dir = feed_dir, .max_bytes = uo->max_bytes,
+	struct vdb_update_opts o = { .dir = feed_dir, .max_bytes = uo->max_bytes, .ca_file = uo->ca_file,
 				     .now = source_date_epoch((int64_t)time(NULL)) };
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < uo->feeds.n; i++) {
@@ -238,6 +239,9 @@ static int db_option(int c, const char *arg, const char **given, struct update_o
 								       : 0;
 	case OPT_FEEDS_FILE:
 		return vdb_feeds_read(&uo->feeds, arg, &err) < 0 ? fail("db", &err) : 0;
+	case OPT_CA_FILE:
+		uo->ca_file = arg;
+		return 0;
 	case OPT_MAX_SIZE:
 		return parse_u64(arg, UINT64_MAX, &uo->max_bytes) < 0 || uo->max_bytes == 0
 			       ? usage_error("db", "--max-size wants a number of bytes, not '%s'", arg)
@@ -256,10 +260,8 @@ static int db_run(const struct common_opts *co, const char *path, int argc, char
 			return usage_error("db", "import needs at least one PATH");
 		return db_import(co, path, argv + 1, argc - 1);
 	}
-	if (uo->feeds.n || uo->max_bytes) {
-		if (strcmp(sub, "update"))
-			return usage_error("db", "--feed, --feeds-file and --max-size are for update");
-	}
+	if ((uo->feeds.n || uo->max_bytes || uo->ca_file) && strcmp(sub, "update"))
+		return usage_error("db", "--feed, --feeds-file, --max-size and --ca-file are for update");
 	if (!strcmp(sub, "update") && argc == 1)
 		return db_update(co, path, uo);
 	if (!strcmp(sub, "status") && argc == 1)
@@ -275,6 +277,7 @@ int cmd_db(int argc, char **argv)
 		{ "feed", required_argument, NULL, OPT_FEED },
 		{ "feeds-file", required_argument, NULL, OPT_FEEDS_FILE },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct common_opts co = { 0 };

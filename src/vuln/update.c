@@ -313,6 +313,10 @@ static int set_options(CURL *c, const char *url, struct fetch *f, const struct v
 	SET(CURLOPT_MAXREDIRS, 5L);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file) {
+		SET(CURLOPT_CAINFO, o->ca_file);
+		SET(CURLOPT_CAPATH, NULL);
+	}
 	SET(CURLOPT_USERAGENT, "quench/" QUENCH_VERSION);
 	SET(CURLOPT_ACCEPT_ENCODING, "");   /* decoded bytes count against the cap */
 	SET(CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s ? o->connect_timeout_s : 30L);
@@ -330,8 +334,9 @@ static int set_options(CURL *c, const char *url, struct fetch *f, const struct v
 	return rc == CURLE_OK ? 0 : -1;
 }
 
-/* The reason a transfer failed, as curl tells it, lower-cased first. */
-static int transfer_error(CURLcode rc, const struct fetch *f, const char *errbuf,
+/* The reason a transfer failed, as curl tells it ("Could not resolve
+ * host" lower-cased first, "SSL certificate problem" not). */
+static int transfer_error(CURLcode rc, const char *url, const struct fetch *f, const char *errbuf,
 			  struct qerr *err)
 {
 	char size[16];
@@ -340,12 +345,18 @@ static int transfer_error(CURLcode rc, const struct fetch *f, const char *errbuf
 			       human_size(f->max, size, sizeof(size)));
 	if (f->werr.msg[0])
 		return q_error(err, f->werr.errnum, "%s", f->werr.msg);
+	/* The URL itself is http(s): only a redirect can lead elsewhere. */
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+		return q_error(err, 0, "refused a redirect to another protocol (%s)",
+			       str_starts_with(url, "https://") ? "an https feed is followed to https only"
+								: "only http and https are followed");
 	char msg[CURL_ERROR_SIZE + 1];
 	snprintf(msg, sizeof(msg), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	size_t n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
 		msg[--n] = '\0';
-	msg[0] = (char)tolower((unsigned char)msg[0]);
+	if (isupper((unsigned char)msg[0]) && islower((unsigned char)msg[1]))
+		msg[0] = (char)tolower((unsigned char)msg[0]);
 	return q_error(err, 0, "%s", msg);
 }
 
@@ -373,7 +384,7 @@ static int download(const char *url, const struct feed_row *row, struct fetch *f
 	} else {
 		CURLcode cr = curl_easy_perform(c);
 		if (cr != CURLE_OK) {
-			rc = transfer_error(cr, f, errbuf, err);
+			rc = transfer_error(cr, url, f, errbuf, err);
 		} else {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 			rc = 0;

@@ -187,6 +187,7 @@ void vdb_feeds_release(struct vdb_feeds *fl);
 
 struct vdb_update_opts {
 	const char *dir;           /* downloads go to DIR/NAME/ */
+	const char *ca_file;       /* trust only these CAs (a mirror's own); NULL: the system's */
 	int64_t now;               /* recorded as the fetch time */
 	uint64_t max_bytes;        /* 0: VDB_FEED_MAX_BYTES */
 	long connect_timeout_s;    /* 0: 30 */

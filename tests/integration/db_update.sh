@@ -12,6 +12,8 @@
 #     file, and the other feeds are still updated
 #   - an unreachable host, a size over --max-size: one line, exit 3
 #   - a redirect is followed; status shows the ages; bad feed lists refused
+#   - HTTPS (a second server, self-signed): refused unless --ca-file trusts
+#     it, and a redirect from https to http is refused
 # SOURCE_DATE_EPOCH stands in for the clock so ages are exact.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -41,8 +43,15 @@ EOF
 
 python3 tests/integration/feed_server.py "$www" --port-file "$T_ROOT/port" --log "$log" \
 	--control "$control" &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; t_cleanup' EXIT
+servers=("$!")
+stop_servers() {
+	local pid
+	for pid in "${servers[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+}
+trap 'stop_servers; t_cleanup' EXIT
 for _ in $(seq 100); do
 	[ -s "$T_ROOT/port" ] && break
 	sleep 0.1
@@ -206,6 +215,51 @@ fi
 : >"$control"
 check "the other feeds' data is untouched by these" \
 	test "$(counts | jq -c 'map(select(.[0] != "feed:moved"))')" = "$before"
+
+# ---- HTTPS: verified, and never redirected to plain HTTP ---------------------------
+start_server() {   # start_server NAME ARGS...: its port in $port_NAME
+	local name=$1
+	shift
+	python3 tests/integration/feed_server.py "$www" --port-file "$T_ROOT/port-$name" \
+		--log "$log" --control "$control" "$@" &
+	servers+=("$!")
+	for _ in $(seq 100); do
+		[ -s "$T_ROOT/port-$name" ] && break
+		sleep 0.1
+	done
+	printf -v "port_$name" '%s' "$(cat "$T_ROOT/port-$name" 2>/dev/null)"
+}
+if ! command -v openssl >/dev/null; then
+	skip "HTTPS checks" "no openssl to make a certificate"
+elif ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$T_ROOT/key.pem" -out "$T_ROOT/cert.pem" \
+	>/dev/null 2>&1; then
+	skip "HTTPS checks" "openssl could not make a certificate"
+else
+	start_server tls --tls "$T_ROOT/cert.pem" "$T_ROOT/key.pem"
+	tls=https://127.0.0.1:$port_tls
+	update 9 --feed selfsigned="$tls/main.json"
+	if [ "$Q_RC" = 3 ] && grep -q '^quench: db update: feed selfsigned: SSL certificate problem: self.signed certificate; nothing imported from it yet$' "$Q_ERR"; then
+		pass "an HTTPS server with an unknown certificate is refused"
+	else
+		fail "an HTTPS server with an unknown certificate is refused" "exit $Q_RC: $(cat "$Q_ERR")"
+	fi
+	update 9 --ca-file "$T_ROOT/cert.pem" --feed mirror="$tls/main.json"
+	if [ "$Q_RC" = 0 ] && grep -q '^mirror (alpine-secdb): 4085 advisories' "$Q_OUT"; then
+		pass "--ca-file trusts a mirror's own certificate"
+	else
+		fail "--ca-file trusts a mirror's own certificate" "exit $Q_RC: $(cat "$Q_OUT" "$Q_ERR")"
+	fi
+	printf '/downgrade.json redirect %s/main.json\n' "$base" >"$control"
+	update 9 --ca-file "$T_ROOT/cert.pem" --feed downgrade="$tls/downgrade.json"
+	if [ "$Q_RC" = 3 ] && grep -q '^quench: db update: feed downgrade: refused a redirect to another protocol (an https feed is followed to https only); nothing imported from it yet$' "$Q_ERR" &&
+		! tail -n 1 "$log" | grep -q '^GET /main.json'; then
+		pass "a redirect from https to http is refused"
+	else
+		fail "a redirect from https to http is refused" "exit $Q_RC: $(cat "$Q_ERR")"
+	fi
+	: >"$control"
+fi
 
 # ---- bad feed lists -----------------------------------------------------------------
 printf 'ok %s/main.json\nlonely\n' "$base" >"$T_ROOT/bad-feeds.txt"

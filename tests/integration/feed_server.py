@@ -4,7 +4,7 @@ with an ETag (the content's SHA-256) and a Last-Modified (the file's mtime),
 answers 304 to a matching If-None-Match (or, without one, to an
 If-Modified-Since not older than the file), and logs every request.
 
-    feed_server.py ROOT --port-file F --log F [--control F]
+    feed_server.py ROOT --port-file F --log F [--control F] [--tls CERT KEY]
 
 The port it listens on (on 127.0.0.1, chosen by the kernel) is written to
 --port-file once it is ready. Each request appends one line to --log:
@@ -15,13 +15,16 @@ The port it listens on (on 127.0.0.1, chosen by the kernel) is written to
 
     /path status 500        answer with that status and a short body
     /path truncate          send the headers for the whole file, half of it, then hang up
-    /path redirect /other   302 to another path of this server
+    /path redirect URL      302 to URL (a path of this server, or another server)
+
+--tls serves HTTPS with that certificate and key (PEM).
 """
 import argparse
 import email.utils
 import hashlib
 import http.server
 import os
+import ssl
 import sys
 
 
@@ -108,8 +111,13 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--control")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if a.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.root, srv.log, srv.control = a.root, a.log, a.control
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -60,7 +60,8 @@ static void t_feeds_file_errors(void **state)
 		{ "a https://x/y\nlonely\n", "feeds.txt:2: expected NAME URL" },
 		{ "a https://x/y extra\n", "feeds.txt:1: expected NAME URL" },
 		{ "\n\nb ftp://x/y\n", "feeds.txt:3: feed b: URL 'ftp://x/y' is not an http:// or https:// URL" },
-		{ "../up https://x/y\n", "feeds.txt:1: feed name '../up': use letters, digits, '.', '_' and '-' (at most 64, not starting with '.' or '-')" },
+		{ "../up https://x/y\n", "feeds.txt:1: feed name '../up': use letters, digits, '.', "
+					 "'_' and '-' (at most 64, not starting with '.' or '-')" },
 		{ "a/b https://x/y\n", NULL },
 		{ ".hidden https://x/y\n", NULL },
 		{ "-opt https://x/y\n", NULL },
