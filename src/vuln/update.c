@@ -13,6 +13,7 @@
  * They are written after the import commits; a crash in between only costs
  * one unconditional download next time. */
 #include "vuln/vuln.h"
+#include "update_internal.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
@@ -26,7 +27,6 @@
 
 #define FEED_NAME_MAX 64
 #define FEED_URL_MAX 2048
-#define VALIDATOR_MAX 512      /* a longer ETag or date is not one we send back */
 #define FEEDS_FILE_MAX (1u << 20)
 
 /* ---- feed lists ----------------------------------------------------------------- */
@@ -257,10 +257,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* "Name: value" when the header is name, its value trimmed; NULL when it is
- * another header, or a value we would not send back (too long, not
- * printable ASCII: it goes into our next request's headers). */
-static char *header_value(const char *line, size_t len, const char *name)
+char *feed_header_value(const char *line, size_t len, const char *name)
 {
 	size_t nl = strlen(name);
 	if (len <= nl || strncasecmp(line, name, nl) || line[nl] != ':')
@@ -270,7 +267,7 @@ static char *header_value(const char *line, size_t len, const char *name)
 		v++;
 	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	if (end == v || end - v > VALIDATOR_MAX)
+	if (end == v || end - v > FEED_VALIDATOR_MAX)
 		return NULL;
 	for (const char *c = v; c < end; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
@@ -287,10 +284,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		free(f->etag);
 		free(f->last_modified);
 		f->etag = f->last_modified = NULL;
-	} else if ((v = header_value(p, len, "ETag"))) {
+	} else if ((v = feed_header_value(p, len, "ETag"))) {
 		free(f->etag);
 		f->etag = v;
-	} else if ((v = header_value(p, len, "Last-Modified"))) {
+	} else if ((v = feed_header_value(p, len, "Last-Modified"))) {
 		free(f->last_modified);
 		f->last_modified = v;
 	}

@@ -1,14 +1,17 @@
-/* Fuzz feed lists (db update --feeds-file): any text either fails with a
- * message or gives feeds whose names and URLs obey the rules the rest of
- * update relies on (a name is a safe file name, a URL has no blank or
- * control character: it goes into a request line). Anything else aborts. */
+/* Fuzz what db update parses: feed lists (--feeds-file) and the reply
+ * header lines it keeps (ETag, Last-Modified), which go back to the server
+ * in the next request. Any input either fails with a message or gives
+ * feeds whose names and URLs obey the rules the rest of update relies on (a
+ * name is a safe file name, a URL has no blank or control character), and
+ * header values that are printable ASCII, trimmed and bounded. Anything
+ * else aborts. */
 #include "vuln/vuln.h"
+#include "vuln/update_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+
+static void check_feeds(const uint8_t *data, size_t size)
 {
-	if (size > 65536)
-		return 0;
 	struct vdb_feeds fl = VDB_FEEDS_INIT;
 	struct qerr err = QERR_INIT;
 	if (vdb_feeds_parse(&fl, (const char *)data, size, "fuzz", &err) < 0 && !err.msg[0]) {
@@ -28,5 +31,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 	}
 	vdb_feeds_release(&fl);
+}
+
+static void check_header(const uint8_t *data, size_t size, const char *name)
+{
+	char *v = feed_header_value((const char *)data, size, name);
+	if (!v)
+		return;
+	size_t n = strlen(v);
+	if (n == 0 || n > FEED_VALIDATOR_MAX || v[0] == ' ' || v[n - 1] == ' ')
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+			abort();
+	free(v);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 65536)
+		return 0;
+	check_feeds(data, size);
+	check_header(data, size, "ETag");
+	check_header(data, size, "Last-Modified");
 	return 0;
 }
