@@ -18,13 +18,16 @@ const struct verb verbs[] = {
 	{ "sbom", cmd_sbom, "list every package and the owner of every file (CycloneDX, SPDX)",
 	  "usage: quench sbom [--platform P] [--format table|json|cyclonedx|spdx] [--files] [--no-elf]\n"
 	  "                   [--no-cache] [-o FILE] IMAGE\n" },
-	{ "db", cmd_db, "load advisories into the local database, or show what it holds",
+	{ "db", cmd_db, "load advisories into the local database, update it, or show what it holds",
 	  "usage: quench db [--db FILE] import PATH...\n"
+	  "       quench db [--db FILE] [--feed NAME=URL]... [--feeds-file FILE] [--max-size BYTES]\n"
+	  "                 [--ca-file FILE] update\n"
 	  "       quench db [--db FILE] [--format table|json] status\n" },
 	{ "scan", cmd_scan, "match an image's packages against the advisory database",
 	  "usage: quench scan [--platform P] [--db FILE] [--format table|json|sarif|cyclonedx]\n"
 	  "                   [--fail-on SEVERITY] [--ignore-unfixed] [--include-os-owned]\n"
-	  "                   [--vex FILE]... [--no-cache] [-o FILE] IMAGE | sbom:FILE\n"
+	  "                   [--vex FILE]... [--max-db-age DAYS] [--no-cache] [-o FILE]\n"
+	  "                   IMAGE | sbom:FILE\n"
 	  "  sbom:FILE  a CycloneDX or SPDX JSON SBOM instead of an image\n"
 	  "  sarif: SARIF 2.1.0 for code scanning; cyclonedx: the image's CycloneDX 1.6 BOM\n"
 	  "  with the findings as its vulnerabilities\n" },

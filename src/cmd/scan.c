@@ -12,9 +12,14 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { OPT_PLATFORM = 256, OPT_DB, OPT_FAIL_ON, OPT_IGNORE_UNFIXED, OPT_INCLUDE_OS_OWNED,
-       OPT_NO_CACHE, OPT_VEX };
+       OPT_NO_CACHE, OPT_VEX, OPT_MAX_DB_AGE };
+
+/* Older advisory data than this gets a warning (Trivy's and Grype's data
+ * are rebuilt daily; a week old misses a week of fixes). */
+#define SCAN_MAX_DB_AGE_DAYS 7
 
 struct scan_args {
 	struct common_opts co;
@@ -23,6 +28,7 @@ struct scan_args {
 	bool fail_on_set, ignore_unfixed, include_os_owned, no_cache;
 	enum cvss_severity fail_on;
 	struct strvec vex;          /* --vex files, applied in order */
+	uint64_t max_db_age_days;   /* 0: no warning */
 	char manifest_digest[DIGEST_STR_MAX];   /* of the scanned image, for VEX products */
 };
 
@@ -197,6 +203,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		{ "include-os-owned", no_argument, NULL, OPT_INCLUDE_OS_OWNED },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "vex", required_argument, NULL, OPT_VEX },
+		{ "max-db-age", required_argument, NULL, OPT_MAX_DB_AGE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -227,6 +234,8 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			a->no_cache = true;
 		else if (c == OPT_VEX)
 			strvec_push(&a->vex, optarg);
+		else if (c == OPT_MAX_DB_AGE && parse_u64(optarg, 36500, &a->max_db_age_days) < 0)
+			return usage_error("scan", "--max-db-age takes a number of days (0: never warn)");
 		else
 			return usage_error("scan", "unknown option");
 	}
@@ -310,9 +319,21 @@ static int scan_catalog(struct scan_args *a, struct vdb *db, const struct image 
 	return rc;
 }
 
+/* Say so when the advisory data is old: findings are only as fresh as it. */
+static void warn_old_data(const struct scan_args *a, struct vdb *db)
+{
+	int64_t age;
+	if (!a->max_db_age_days || vdb_data_age(db, time(NULL), &age, NULL) != 1 ||
+	    age <= (int64_t)a->max_db_age_days * 86400)
+		return;
+	char buf[64];
+	q_warn("the advisory data was last imported or updated %s; findings fixed or published "
+	       "since are missing (quench db update)", human_age(age, buf, sizeof(buf)));
+}
+
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_args a = { 0 };
+	struct scan_args a = { .max_db_age_days = SCAN_MAX_DB_AGE_DAYS };
 	int rc = parse_args(&a, argc, argv);
 	if (rc != EXIT_OK)
 		return rc;
@@ -322,6 +343,7 @@ int cmd_scan(int argc, char **argv)
 	struct vdb *db;
 	if (vdb_open(dbpath, false, &db, &err) < 0)
 		return fail("scan", &err);
+	warn_old_data(&a, db);
 	struct image *img = NULL;
 	struct catalog *c = catalog_of(&a, argv[optind], &img, &err);
 	if (!c) {

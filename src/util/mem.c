@@ -242,6 +242,25 @@ const char *human_size(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+const char *human_age(int64_t seconds, char *buf, size_t len)
+{
+	static const struct { int64_t s; const char *one, *many; } units[] = {
+		{ 86400, "day", "days" }, { 3600, "hour", "hours" }, { 60, "minute", "minutes" },
+	};
+	if (seconds < 60) {
+		snprintf(buf, len, "just now");
+		return buf;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		int64_t k = seconds / units[i].s;
+		if (k > 0) {
+			snprintf(buf, len, "%" PRId64 " %s ago", k, k == 1 ? units[i].one : units[i].many);
+			break;
+		}
+	}
+	return buf;
+}
+
 /* PEP 503: lowercase, runs of "-", "_", "." become one "-". */
 char *pep503_name(const char *name)
 {

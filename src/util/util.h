@@ -154,6 +154,9 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out);
 int parse_i64(const char *s, int64_t *out);
 /* Sizes for humans: 1536 → "1.5 KiB". buf of at least 16 bytes. */
 const char *human_size(uint64_t n, char *buf, size_t len);
+/* Ages for humans, rounded down: "just now" (under a minute, or negative),
+ * "1 minute ago", "5 hours ago", "3 days ago". buf of at least 32 bytes. */
+const char *human_age(int64_t seconds, char *buf, size_t len);
 
 /* ---- digests ----------------------------------------------------------- */
 

@@ -40,6 +40,10 @@ static const char *const schema[] = {
 	" fixed TEXT, last_affected TEXT, version TEXT, urgency TEXT)",
 	"CREATE INDEX IF NOT EXISTS affected_by_package ON affected(ecosystem, package)",
 	"CREATE INDEX IF NOT EXISTS affected_by_source ON affected(source)",
+	/* db update's validators per feed (see update.c); a database made before
+	 * them gains the table on its next import or update. */
+	"CREATE TABLE IF NOT EXISTS feeds(name TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT,"
+	" last_modified TEXT, fetched_at INTEGER NOT NULL, checked_at INTEGER NOT NULL)",
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '" VDB_SCHEMA "')",
 };
 
@@ -287,15 +291,37 @@ static char *column_str(sqlite3_stmt *st, int i)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
+/* Does the database have table `name`? (Tables added after schema 1 may be
+ * missing from a database opened without create.) */
+static int has_table(struct vdb *db, const char *name, struct qerr *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->sql, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, err, "sqlite_master");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(db, err, "sqlite_master");
+	return rc == SQLITE_ROW;
+}
+
 int vdb_sources(struct vdb *db, struct vdb_source **out, size_t *n, struct qerr *err)
 {
 	sqlite3_stmt *st;
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db->sql,
-			       "SELECT name, format, imported_at, advisories, affected, newest"
-			       " FROM sources ORDER BY name",
-			       -1, &st, NULL) != SQLITE_OK)
+	int feeds = has_table(db, "feeds", err);
+	if (feeds < 0)
+		return -1;
+	const char *sql =
+		feeds ? "SELECT s.name, s.format, s.imported_at, s.advisories, s.affected, s.newest,"
+			" f.url, f.checked_at, strftime('%s', s.newest) FROM sources s"
+			" LEFT JOIN feeds f ON s.name = 'feed:' || f.name ORDER BY s.name"
+		      : "SELECT name, format, imported_at, advisories, affected, newest, NULL, 0,"
+			" strftime('%s', newest) FROM sources ORDER BY name";
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, err, "sources");
 	size_t cap = 0;
 	int rc;
@@ -308,6 +334,11 @@ int vdb_sources(struct vdb *db, struct vdb_source **out, size_t *n, struct qerr 
 		s->advisories = (uint64_t)sqlite3_column_int64(st, 3);
 		s->affected = (uint64_t)sqlite3_column_int64(st, 4);
 		s->newest = column_str(st, 5);
+		s->url = column_str(st, 6);
+		s->checked_at = sqlite3_column_int64(st, 7);
+		/* SQLite reads RFC 3339 (fractions, Z or an offset); NULL otherwise. */
+		s->newest_known = sqlite3_column_type(st, 8) != SQLITE_NULL;
+		s->newest_at = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -319,12 +350,34 @@ int vdb_sources(struct vdb *db, struct vdb_source **out, size_t *n, struct qerr 
 	return 0;
 }
 
+int vdb_data_age(struct vdb *db, int64_t now, int64_t *age_seconds, struct qerr *err)
+{
+	struct vdb_source *v;
+	size_t n;
+	*age_seconds = -1;
+	if (vdb_sources(db, &v, &n, err) < 0)
+		return -1;
+	int64_t newest = INT64_MIN;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].imported_at > newest)
+			newest = v[i].imported_at;
+		if (v[i].checked_at > newest)
+			newest = v[i].checked_at;
+	}
+	vdb_sources_free(v, n);
+	if (n == 0)
+		return 0;
+	*age_seconds = now > newest ? now - newest : 0;
+	return 1;
+}
+
 void vdb_sources_free(struct vdb_source *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
 		free(v[i].format);
 		free(v[i].newest);
+		free(v[i].url);
 	}
 	free(v);
 }

@@ -2,7 +2,7 @@
  * CVSS scores, the advisory database, matching catalog packages to
  * advisories, VEX.
  *
- * This header grows with the module; today: version order and CVSS.
+ * This header grows with the module.
  */
 #ifndef QUENCH_VULN_H
 #define QUENCH_VULN_H
@@ -53,9 +53,9 @@ enum cvss_severity cvss_severity_of(double score);
  *
  * A local SQLite file ($XDG_CACHE_HOME/quench/vuln.db). Advisories come from
  * sources; a source is one imported path (a file, a directory of OSV
- * records, an OSV all.zip) named by its real path, and re-importing it
- * replaces it whole, in one transaction: imports are idempotent and a
- * failed one leaves the previous data.
+ * records, an OSV all.zip) named by its real path, or one feed of db update
+ * ("feed:NAME"), and re-importing it replaces it whole, in one transaction:
+ * imports are idempotent and a failed one leaves the previous data.
  *
  * Ecosystems are OSV's names: "PyPI", "npm", "Go", "Debian:12",
  * "Alpine:v3.19". Distro rows name the SOURCE package. */
@@ -122,15 +122,94 @@ void vdb_import_stats_release(struct vdb_import_stats *st);
  * Debian OVAL XML (plain, .bz2, .gz), Alpine secdb JSON. */
 int vdb_import_path(struct vdb *db, const char *path, struct vdb_import_stats *st,
 		    struct qerr *err);
+/* The same, as the source named `source` instead of the path's real path
+ * (feeds: "feed:NAME", whatever file the download sits in). The format is
+ * still told from path, its extension included. */
+int vdb_import_path_as(struct vdb *db, const char *path, const char *source,
+		       struct vdb_import_stats *st, struct qerr *err);
 
 struct vdb_source {
 	char *name, *format;
 	int64_t imported_at;      /* seconds since the epoch */
 	uint64_t advisories, affected;
 	char *newest;             /* the newest record's modified time, or NULL */
+	bool newest_known;        /* newest is an RFC 3339 time, newest_at that time */
+	int64_t newest_at;
+	char *url;                /* a feed's ("feed:NAME" sources): its URL, else NULL */
+	int64_t checked_at;       /* a feed's: the last fetch that confirmed the data
+				   * (a 200 imported or a 304), else 0 */
 };
 int vdb_sources(struct vdb *db, struct vdb_source **out, size_t *n, struct qerr *err);
 void vdb_sources_free(struct vdb_source *v, size_t n);
+
+/* How old the data is, for warning about stale data: now minus the newest
+ * of every source's import time and every feed's last confirmed fetch (a
+ * 304 says the data is still current). Not the advisories' own modified
+ * times: a quiet week upstream does not make the data old. Returns 1 and
+ * sets *age_seconds (0 when that time is in the future), 0 when the
+ * database holds no source (*age_seconds = -1), -1 on error. */
+int vdb_data_age(struct vdb *db, int64_t now, int64_t *age_seconds, struct qerr *err);
+
+/* ---- feeds: quench db update ---------------------------------------------------
+ *
+ * A feed is a named URL of a file that vdb_import_path reads. Updating one
+ * downloads it with libcurl into DIR/NAME/ (HTTPS verified, redirects
+ * limited and never from https to http, timeouts, a size limit), conditional
+ * on the ETag and Last-Modified kept from its last import, and imports a
+ * complete 200 as the source "feed:NAME"; a 304 keeps the data. Nothing
+ * half-downloaded is imported or left on disk, and a failure keeps the data
+ * the database holds. */
+
+struct vdb_feed {
+	char *name;   /* [A-Za-z0-9._-], at most 64, not starting with '.' or '-' */
+	char *url;    /* http:// or https:// */
+};
+struct vdb_feeds {
+	struct vdb_feed *v;
+	size_t n, cap;
+};
+#define VDB_FEEDS_INIT { NULL, 0, 0 }
+/* The public feeds the importers read: the Debian Security Tracker, Debian
+ * OVAL (bookworm), Alpine secdb (3.19, 3.20), OSV all.zip (PyPI, npm, Go). */
+void vdb_feeds_default(struct vdb_feeds *fl);
+/* Add one; a bad name or URL, or a name already in the list, is an error. */
+int vdb_feeds_add(struct vdb_feeds *fl, const char *name, const char *url, struct qerr *err);
+/* "NAME=URL" (the --feed option). */
+int vdb_feeds_parse_arg(struct vdb_feeds *fl, const char *arg, struct qerr *err);
+/* A feeds file: one "NAME URL" a line, blank-separated; blank lines and
+ * "#" comments skipped. origin names the text in errors ("FILE:LINE: …"). */
+int vdb_feeds_parse(struct vdb_feeds *fl, const char *text, size_t len, const char *origin,
+		    struct qerr *err);
+int vdb_feeds_read(struct vdb_feeds *fl, const char *path, struct qerr *err);
+void vdb_feeds_release(struct vdb_feeds *fl);
+
+#define VDB_FEED_MAX_BYTES (4ull << 30)   /* the default size limit (decoded) */
+
+struct vdb_update_opts {
+	const char *dir;           /* downloads go to DIR/NAME/ */
+	const char *ca_file;       /* trust only these CAs (a mirror's own); NULL: the system's */
+	int64_t now;               /* recorded as the fetch time */
+	uint64_t max_bytes;        /* 0: VDB_FEED_MAX_BYTES */
+	long connect_timeout_s;    /* 0: 30 */
+	long stall_timeout_s;      /* under 1 KiB/s this long ends it; 0: 60 */
+	long timeout_s;            /* the whole transfer; 0: 3600 */
+};
+
+enum vdb_feed_state { VDB_FEED_FAILED, VDB_FEED_IMPORTED, VDB_FEED_UNCHANGED };
+struct vdb_feed_result {
+	enum vdb_feed_state state;
+	int http_status;           /* the final response's, 0 when none came */
+	uint64_t bytes;            /* received (decoded) */
+	int64_t previous_import;   /* when the data kept or replaced was imported; 0: none */
+	struct vdb_import_stats st;   /* VDB_FEED_IMPORTED: what was imported */
+};
+/* Fetch and import one feed (db opened with create, which makes the table
+ * of validators in a database older than it). Returns 0 (imported or unchanged) or -1 with
+ * the reason in err ("could not resolve host: …", "server answered HTTP
+ * 500"); r is filled either way and released by the caller. */
+int vdb_update_feed(struct vdb *db, const struct vdb_feed *f, const struct vdb_update_opts *o,
+		    struct vdb_feed_result *r, struct qerr *err);
+void vdb_feed_result_release(struct vdb_feed_result *r);
 
 /* ---- matching ------------------------------------------------------------------ */
 

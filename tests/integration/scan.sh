@@ -26,6 +26,7 @@
 #     and for the image (pkg:oci@digest) narrowed to a subcomponent suppress,
 #     the newest statement wins, an affected statement annotates, a
 #     not_affected without a justification is ignored with a warning
+#   - data older than --max-db-age (7 days) is warned about
 #   - re-import is idempotent; --fail-on and --ignore-unfixed; bad input
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -251,6 +252,24 @@ has "$out" "CVE-2020-28928 musl affected 1.2.2_pre2-r0" "musl 1.2.2_pre1-r0: CVE
 hasnt "$out" "CVE-2019-14697" "musl: not CVE-2019-14697 (fixed in 1.1.23-r2)"
 has "$out" "CVE-2024-2511 libcrypto3 affected 3.1.4-r6" "libcrypto3 3.1.4-r5 (origin openssl): CVE-2024-2511, fixed 3.1.4-r6"
 hasnt "$out" "CVE-2022-1292" "openssl's not-affected (\"0\") entries never match"
+
+# Old data: a warning (the data's age comes from its import), unless
+# --max-db-age 0; fresh data none.
+q_run scan --db "$db" "$al"
+grep -q "advisory data" "$Q_ERR" && fail "fresh data: no age warning" "$(cat "$Q_ERR")" || pass "fresh data: no age warning"
+if command -v sqlite3 >/dev/null; then
+	cp "$db" "$T_ROOT/old.db"
+	sqlite3 "$T_ROOT/old.db" "UPDATE sources SET imported_at = imported_at - 30 * 86400"
+	q_run scan --db "$T_ROOT/old.db" "$al"
+	grep -q "advisory data was last imported or updated 30 days ago" "$Q_ERR" &&
+		pass "30-day-old data: a warning says how old" || fail "no age warning" "$(cat "$Q_ERR")"
+	q_run scan --db "$T_ROOT/old.db" --max-db-age 0 "$al"
+	grep -q "advisory data" "$Q_ERR" && fail "--max-db-age 0 still warns" || pass "--max-db-age 0: no warning"
+	q_run scan --db "$T_ROOT/old.db" --max-db-age 31 "$al"
+	grep -q "advisory data" "$Q_ERR" && fail "--max-db-age 31 warns at 30 days" || pass "--max-db-age 31: no warning at 30 days"
+else
+	skip "old data warning" "no sqlite3"
+fi
 
 q_run scan --db "$db" --include-os-owned --fail-on high "$d12"
 [ "$Q_RC" = 1 ] && pass "--fail-on high: exit 1 (CVE-2023-43804 is rated high)" ||

@@ -126,16 +126,22 @@ static int import_file(struct vdb_import *im, enum format f, const char *path, s
 int vdb_import_path(struct vdb *db, const char *path, struct vdb_import_stats *st,
 		    struct qerr *err)
 {
+	return vdb_import_path_as(db, path, NULL, st, err);
+}
+
+int vdb_import_path_as(struct vdb *db, const char *path, const char *source,
+		       struct vdb_import_stats *st, struct qerr *err)
+{
 	memset(st, 0, sizeof(*st));
 	enum format f = detect(path, err);
 	if (f == FMT_UNKNOWN)
 		return -1;
 	char real[PATH_MAX];
-	if (!realpath(path, real))
+	if (!source && !realpath(path, real))
 		return q_error(err, errno, "'%s'", path);
-	st->source = xstrdup(real);
+	st->source = xstrdup(source ? source : real);
 	st->format = xstrdup(format_name(f));
-	struct vdb_import *im = vdb_import_begin(db, real, st->format, err);
+	struct vdb_import *im = vdb_import_begin(db, st->source, st->format, err);
 	if (!im)
 		return -1;
 	vdb_import_track(im, st);
