@@ -347,10 +347,10 @@ static enum step walk(struct walk *w, const char *path, bool nofollow)
 	}
 }
 
-char *resolve_path(struct tracer *t, const char *base, const char *path, bool nofollow,
-		   bool *missing)
+char *resolve_path(struct tracer *t, pid_t tid, const char *base, const char *path,
+		   bool nofollow, bool *missing)
 {
-	struct walk w = { .t = t, .done = STRBUF_INIT };
+	struct walk w = { .t = t, .tid = tid, .done = STRBUF_INIT };
 	if (path[0] != '/' && base && strcmp(base, "/"))
 		strbuf_adds(&w.done, base);
 	enum step s = walk(&w, path, nofollow);
@@ -361,13 +361,13 @@ char *resolve_path(struct tracer *t, const char *base, const char *path, bool no
 	return strbuf_detach(&w.done);
 }
 
-void record_pop(struct tracer *t, const struct pop *p, int64_t rval)
+void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval)
 {
 	if (!p->path)
 		return;
 	if (!p->path[0])
 		return;   /* "" is ENOENT, or AT_EMPTY_PATH on the fd itself */
-	cleanup_free char *res = resolve_path(t, p->base, p->path, p->nofollow, NULL);
+	cleanup_free char *res = resolve_path(t, tid, p->base, p->path, p->nofollow, NULL);
 	unsigned use = p->use;
 	if (rval == -ENOENT || rval == -ENOTDIR)
 		use = TRACER_MISSING;

@@ -333,7 +333,7 @@ void finish_pending(struct tracer *t, struct tproc *tp, int64_t rval)
 		goto out;
 	for (int i = 0; i < pd->np; i++)
 		if (i == 0 || rval >= 0)   /* a failure is the first operand's */
-			record_pop(t, &pd->p[i], rval);
+			record_pop(t, tp->tid, &pd->p[i], rval);
 	if (pd->note && rval >= 0)
 		root_reason(t, pd->note);
 	switch (pd->kind) {
@@ -405,7 +405,7 @@ void exec_done(struct tracer *t, struct tproc *tp)
 	struct tracer_process *proc = &t->procs[tp->proc];
 	char *exe = NULL;
 	if (pd->kind == PEND_EXEC && pd->np && pd->p[0].path) {
-		exe = resolve_path(t, pd->p[0].base, pd->p[0].path, pd->p[0].nofollow, NULL);
+		exe = resolve_path(t, tp->tid, pd->p[0].base, pd->p[0].path, pd->p[0].nofollow, NULL);
 		path_use(t, exe, TRACER_EXEC);
 		/* interpreters of interpreters, as deep as the kernel goes */
 		cleanup_free char *cur = xstrdup(exe);
@@ -414,7 +414,7 @@ void exec_done(struct tracer *t, struct tproc *tp)
 			if (!interp)
 				break;
 			free(cur);
-			cur = resolve_path(t, pd->p[0].base, interp, false, NULL);
+			cur = resolve_path(t, tp->tid, pd->p[0].base, interp, false, NULL);
 			path_use(t, cur, TRACER_EXEC);
 		}
 	}

@@ -94,14 +94,14 @@ char *tracee_fd_path(struct tracer *t, pid_t tid, int fd);
 char *tracee_link_path(struct tracer *t, pid_t pid, const char *what);
 /* Resolve a pop the way the kernel did and record it; rval is the
  * syscall's result (negative errno on failure). */
-void record_pop(struct tracer *t, const struct pop *p, int64_t rval);
+void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval);
 /* Record one use of an already resolved path. */
 struct tracer_path *path_use(struct tracer *t, const char *path, unsigned use);
 /* Resolve path (relative to base when not absolute) inside the root,
- * recording every symlink followed. Caller frees. *missing is set when a
+ * recording every symlink followed; tid is whose /proc/self it is. Caller frees. *missing is set when a
  * component does not exist. */
-char *resolve_path(struct tracer *t, const char *base, const char *path, bool nofollow,
-		   bool *missing);
+char *resolve_path(struct tracer *t, pid_t tid, const char *base, const char *path,
+		   bool nofollow, bool *missing);
 /* Files mapped executable by tgid, as shared libraries (and the exec'd
  * files at exec time). */
 void record_maps(struct tracer *t, pid_t tgid, bool at_exec);
