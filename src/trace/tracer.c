@@ -244,6 +244,24 @@ static void on_exit_event(struct tracer *t, struct tproc *tp)
 	resume(t, tp->tid, PTRACE_CONT, 0);
 }
 
+/* The parent's fork/clone event; the child's first stop may have come
+ * first, and then it was recorded without its parent. */
+static void child_born(struct tracer *t, pid_t parent, pid_t child)
+{
+	struct tproc *c = thread_get(t, child);
+	if (!c) {
+		thread_new(t, child, parent);
+		return;
+	}
+	struct tracer_process *cp = &t->procs[c->proc];
+	struct tproc *pt = thread_get(t, parent);
+	if (c->tid != c->tgid || cp->ppid || !pt)
+		return;
+	cp->ppid = pt->tgid;
+	if (!cp->exe && t->procs[pt->proc].exe)
+		cp->exe = xstrdup(t->procs[pt->proc].exe);
+}
+
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
@@ -263,8 +281,8 @@ static void on_stopped(struct tracer *t, struct tproc *tp, int status)
 		on_seccomp(t, tp);
 		return;
 	case PTRACE_EVENT_FORK: case PTRACE_EVENT_VFORK: case PTRACE_EVENT_CLONE:
-		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && !thread_get(t, (pid_t)msg))
-			thread_new(t, (pid_t)msg, tid);
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0)
+			child_born(t, tid, (pid_t)msg);
 		resume(t, tid, PTRACE_CONT, 0);
 		return;
 	case PTRACE_EVENT_EXEC:

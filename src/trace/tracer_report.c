@@ -75,9 +75,12 @@ const struct tracer_report *tracer_report(struct tracer *t)
 	t->report_built = true;
 	/* sorting moves entries: the index is no longer needed */
 	strmap_release(&t->pathidx);
-	qsort(t->paths, t->npaths, sizeof(*t->paths), cmp_path);
-	qsort(t->execs, t->nexecs, sizeof(*t->execs), cmp_exec);
-	qsort(t->ports, t->nports, sizeof(*t->ports), cmp_port);
+	if (t->npaths > 1)   /* qsort(NULL, 0) is undefined */
+		qsort(t->paths, t->npaths, sizeof(*t->paths), cmp_path);
+	if (t->nexecs > 1)
+		qsort(t->execs, t->nexecs, sizeof(*t->execs), cmp_exec);
+	if (t->nports > 1)
+		qsort(t->ports, t->nports, sizeof(*t->ports), cmp_port);
 	strmap_release(&t->libidx);
 	strvec_sort(&t->libs);
 	strvec_sort(&t->root_reasons);
