@@ -271,6 +271,26 @@ static enum step look(struct walk *w, const char *cand, bool more, char **target
 	return STEP_OK;
 }
 
+static bool dircache_has(struct tracer *t, const char *dir)
+{
+	size_t v;
+	return strmap_get(&t->dircache, dir, &v);
+}
+
+static void dircache_add(struct tracer *t, const char *dir)
+{
+	if (t->dircache_keys.n >= 100000)
+		dircache_clear(t);   /* bounded: a tree walker must not grow it forever */
+	strvec_push(&t->dircache_keys, dir);
+	strmap_put(&t->dircache, t->dircache_keys.v[t->dircache_keys.n - 1], 1);
+}
+
+void dircache_clear(struct tracer *t)
+{
+	strmap_release(&t->dircache);
+	strvec_clear(&t->dircache_keys);
+}
+
 static bool in_proc(const char *p)
 {
 	return !strncmp(p, "/proc/", 6);
@@ -313,8 +333,12 @@ static enum step walk(struct walk *w, const char *path, bool nofollow)
 				continue;   /* procfs: kept as text, the syscall's result says */
 			}
 			s = STEP_LINK;
+		} else if ((!last || trailing) && dircache_has(w->t, cand)) {
+			s = STEP_OK;
 		} else {
 			s = look(w, cand, !last || trailing, &target);
+			if (s == STEP_OK && (!last || trailing))
+				dircache_add(w->t, cand);
 		}
 		if (s == STEP_MISSING || s == STEP_ERROR) {
 			append_lexical(&w->done, next);

@@ -332,10 +332,15 @@ void finish_pending(struct tracer *t, struct tproc *tp, int64_t rval)
 	if (rval <= -512 && rval >= -516)
 		goto out;
 	for (int i = 0; i < pd->np; i++)
+		if (rval >= 0 && (pd->p[i].use & TRACER_WRITE))
+			dircache_clear(t);   /* before: a rename's target is walked after it */
+	for (int i = 0; i < pd->np; i++)
 		if (i == 0 || rval >= 0)   /* a failure is the first operand's */
 			record_pop(t, tp->tid, &pd->p[i], rval);
-	if (pd->note && rval >= 0)
+	if (pd->note && rval >= 0) {
 		root_reason(t, pd->note);
+		dircache_clear(t);   /* chroot, mount: the tree moved */
+	}
 	switch (pd->kind) {
 	case PEND_BIND: case PEND_CONNECT:
 		if (pd->port.family && (rval == 0 || rval == -EINPROGRESS)) {

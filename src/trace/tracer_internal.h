@@ -70,6 +70,11 @@ struct tracer {
 	size_t nprocs, proccap;
 	uint64_t *maps_gen;          /* per proc: open_gen when its maps were read */
 	uint64_t open_gen;           /* successful opens for reading so far */
+	/* Directories known to exist and not to be symlinks: their lstat is
+	 * skipped. Only the tracees' writes (all of which stop) change the
+	 * tree in a sandbox; every successful write empties the cache. */
+	struct strmap dircache;
+	struct strvec dircache_keys;
 	struct strvec names;         /* storage for foreign syscall names */
 	struct strvec warnings;
 	uint64_t stops;
@@ -105,6 +110,7 @@ char *resolve_path(struct tracer *t, pid_t tid, const char *base, const char *pa
 /* Files mapped executable by tgid, as shared libraries (and the exec'd
  * files at exec time). */
 void record_maps(struct tracer *t, pid_t tgid, bool at_exec);
+void dircache_clear(struct tracer *t);
 void tracer_warn(struct tracer *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* tracer_decode.c */

@@ -139,6 +139,7 @@ void tracer_free(struct tracer *t)
 	free(t->maps_gen);
 	strvec_clear(&t->warnings);
 	strvec_clear(&t->names);
+	dircache_clear(t);
 	free(t->report.syscalls);
 	free(t->root_prefix);
 	free(t);
