@@ -35,7 +35,9 @@ static const int baseline_nrs[] = {
 	SYS_preadv2, SYS_pwritev2, SYS_ioctl, SYS_fcntl, SYS_getdents64, SYS_select,
 	SYS_pselect6, SYS_epoll_ctl, SYS_nanosleep, SYS_clock_nanosleep, SYS_sched_yield,
 	SYS_getpid, SYS_gettid, SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_getrandom,
-	SYS_restart_syscall, SYS_sched_getaffinity, SYS_dup, SYS_time,
+	SYS_restart_syscall, SYS_sched_getaffinity, SYS_dup, SYS_time, SYS_getcwd,
+	SYS_rt_sigaction, SYS_sigaltstack, SYS_wait4, SYS_getuid, SYS_geteuid, SYS_getgid,
+	SYS_getegid, SYS_getppid,
 };
 
 #define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
