@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/user.h>
 
 #define ARG(i) (si->seccomp.args[i])
 
@@ -224,6 +225,35 @@ static bool decode_root(struct tracer *t, struct tproc *tp, const struct __ptrac
 	}
 }
 
+/* CLONE_UNTRACED would keep the child from being auto-attached, while our
+ * filter (inherited) answers TRACE with no tracer: every call of that child
+ * would fail with ENOSYS. The flag only matters to tracers, so it is
+ * cleared: the child is followed and runs as it would untraced. */
+static void untrace_flag(struct tracer *t, struct tproc *tp, const struct __ptrace_syscall_info *si)
+{
+	const uint64_t untraced = 0x00800000;   /* CLONE_UNTRACED */
+	if (si->seccomp.nr == SYS_clone && (ARG(0) & untraced)) {
+		struct user_regs_struct regs;
+		if (ptrace(PTRACE_GETREGS, tp->tid, 0, &regs) == 0) {
+			regs.rdi &= ~untraced;
+			if (ptrace(PTRACE_SETREGS, tp->tid, 0, &regs) == 0)
+				return;
+		}
+	} else if (si->seccomp.nr == SYS_clone3) {
+		uint64_t flags;
+		if (tracee_read_mem(tp->tid, ARG(0), &flags, sizeof(flags)) < 0 || !(flags & untraced))
+			return;
+		/* the struct is the tracee's: a racing thread could set it
+		 * again; then the child runs untraced and we say so */
+		if (ptrace(PTRACE_POKEDATA, tp->tid, (void *)(uintptr_t)ARG(0),
+			   (void *)(uintptr_t)(flags & ~untraced)) == 0)
+			return;
+	} else {
+		return;
+	}
+	tracer_warn(t, "pid %d: a CLONE_UNTRACED child could not be made traceable", (int)tp->tid);
+}
+
 bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_syscall_info *si)
 {
 	pending_clear(&tp->pend);
@@ -255,6 +285,10 @@ bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_sysc
 		pd->kind = PEND_LISTEN;
 		pd->sockfd = (int)ARG(0);
 		return true;
+	case SYS_clone: case SYS_clone3:
+		untrace_flag(t, tp, si);
+		pd->kind = PEND_NONE;
+		return false;
 	default:
 		break;
 	}

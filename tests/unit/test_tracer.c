@@ -593,6 +593,28 @@ static void test_net(void **state)
 	free(h);
 }
 
+static void test_clone_untraced(void **state)
+{
+	(void)state;
+	char *d = fixture(), *h = helper("tt_untraced");
+	char *f = xasprintf("%s/a/real", d);
+	char *argv[] = { h, f, NULL };
+	struct run u, tr;
+	struct tracer *t = both(argv, &u, &tr, true);
+	SKIP_IF_NO_TRACE(t);
+	assert_string_equal(tr.out, "child exited 0\n");
+	const struct tracer_report *r = tracer_report(t);
+	assert_int_equal(r->nprocs, 2);
+	assert_uses(r, f, TRACER_READ);
+	tracer_free(t);
+	run_free(&u);
+	run_free(&tr);
+	rm_rf(d);
+	free(d);
+	free(f);
+	free(h);
+}
+
 /* Completeness: every syscall strace sees a shell pipeline make is in the
  * report (baseline ∪ observed). */
 static void test_syscall_set_complete(void **state)
@@ -657,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_shebang),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_net),
+		cmocka_unit_test(test_clone_untraced),
 		cmocka_unit_test(test_syscall_set_complete),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
