@@ -10,8 +10,11 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -615,6 +618,77 @@ static void test_clone_untraced(void **state)
 	free(h);
 }
 
+/* As in the sandbox: the tracee is in its own mount namespace and has
+ * pivot_root'ed into a directory; the tracer gets /proc/PID/root. Paths
+ * are the tracee's, absolute links resolve inside its root. */
+static void test_pivot_root(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("needs root (mount namespace)\n");
+		skip();
+	}
+	char *d = fixture(), *h = helper("tt_static");
+	char *p = xasprintf("mkdir -p %s/bin %s/data %s/old && cp %s %s/bin/prog && echo x > %s/data/rel.txt"
+			    " && ln -s /data/rel.txt %s/data/link", d, d, d, h, d, d, d);
+	assert_int_equal(system(p), 0);
+	free(p);
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fflush(stdout);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char c = 'n';
+		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+		    mount(d, d, NULL, MS_BIND, NULL) == 0 && chdir(d) == 0 &&
+		    syscall(SYS_pivot_root, ".", "old") == 0 && umount2("/old", MNT_DETACH) == 0 &&
+		    chdir("/") == 0)
+			c = 'r';
+		if (write(sv[1], &c, 1) != 1 || c != 'r' || read(sv[1], &c, 1) != 1)
+			_exit(126);
+		if (tracer_install_filter() < 0)
+			_exit(125);
+		execl("/bin/prog", "prog", (char *)NULL);
+		_exit(127);
+	}
+	char c = 0;
+	assert_int_equal(read(sv[0], &c, 1), 1);
+	if (c != 'r') {
+		waitpid(pid, NULL, 0);
+		print_message("mount namespace or pivot_root refused\n");
+		skip();
+	}
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/%d/root", (int)pid);
+	int rootfd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+	struct tracer *t = NULL;
+	struct qerr err = QERR_INIT;
+	if (tracer_attach(pid, rootfd, &t, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(write(sv[0], "g", 1), 1);
+	int status;
+	if (tracer_run(t, &status, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 5);
+	const struct tracer_report *r = tracer_report(t);
+	assert_true(has_exec(r, "/bin/prog", "prog"));
+	assert_uses(r, "/data/rel.txt", TRACER_READ);
+	assert_uses(r, "/data/link", TRACER_SYMLINK);
+	assert_string_equal(find_path(r, "/data/link")->link_target, "/data/rel.txt");
+	assert_uses(r, "/missing", TRACER_MISSING);
+	for (size_t i = 0; i < r->npaths; i++)   /* nothing of the host's view */
+		assert_false(str_starts_with(r->paths[i].path, d));
+	tracer_free(t);
+	close(rootfd);
+	close(sv[0]);
+	close(sv[1]);
+	rm_rf(d);
+	free(d);
+	free(h);
+}
+
 /* Completeness: every syscall strace sees a shell pipeline make is in the
  * report (baseline ∪ observed). */
 static void test_syscall_set_complete(void **state)
@@ -680,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_clone_untraced),
+		cmocka_unit_test(test_pivot_root),
 		cmocka_unit_test(test_syscall_set_complete),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
