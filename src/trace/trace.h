@@ -125,7 +125,9 @@ int tracer_install_filter(void);
 const char *const *tracer_baseline(void);
 
 /* Seize pid (PTRACE_SEIZE with the options of docs/tracer.md). root_dirfd
- * is borrowed and must stay open until tracer_free. */
+ * is the tracee's root: "/" on the host; for a sandbox, /proc/PID/root
+ * opened once the tracee's root is final (after its pivot_root). Borrowed:
+ * it must stay open until tracer_free. */
 int tracer_attach(pid_t pid, int root_dirfd, struct tracer **out, struct qerr *err);
 /* Follow the traced tree until it is gone. *exit_status gets the first
  * process's wait status (WIFEXITED / WIFSIGNALED apply). Errors are the
