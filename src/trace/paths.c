@@ -29,12 +29,19 @@
 
 void tracer_warn(struct tracer *t, const char *fmt, ...)
 {
-	if (!strvec_room(&t->warnings, MAX_WARNINGS))
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	strvec_take(&t->warnings, xvasprintf(fmt, ap));
+	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
+	for (size_t i = 0; i < t->warnings.n; i++)
+		if (!strcmp(t->warnings.v[i], m)) {
+			free(m);
+			return;
+		}
+	if (strvec_room(&t->warnings, MAX_WARNINGS))
+		strvec_take(&t->warnings, m);
+	else
+		free(m);
 }
 
 /* ---- tracee memory ------------------------------------------------------ */
@@ -391,6 +398,8 @@ void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval)
 		return;
 	if (!p->path[0])
 		return;   /* "" is ENOENT, or AT_EMPTY_PATH on the fd itself */
+	if (p->path[0] != '/' && !p->base)
+		return;   /* relative to something outside the root: warned */
 	cleanup_free char *res = resolve_path(t, tid, p->base, p->path, p->nofollow, NULL);
 	unsigned use = p->use;
 	if (rval == -ENOENT || rval == -ENOTDIR)

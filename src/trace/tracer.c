@@ -193,8 +193,8 @@ static void on_seccomp(struct tracer *t, struct tproc *tp)
 		return;
 	}
 	if (si.arch != AUDIT_ARCH_X86_64 || (si.seccomp.nr & X32_BIT))
-		tracer_warn(t, "pid %d: a foreign-ABI syscall (arch %#x nr %llu): counted, paths not followed",
-			    (int)tp->tid, si.arch, (unsigned long long)si.seccomp.nr);
+		tracer_warn(t, "foreign-ABI syscalls (arch %#x): counted, their paths not followed",
+			    si.arch);
 	resume(t, tp->tid, PTRACE_CONT, 0);
 }
 

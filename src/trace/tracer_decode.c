@@ -51,12 +51,14 @@ static void operand(struct tracer *t, struct tproc *tp, int dirfd, uint64_t addr
 		return;   /* unreadable: the kernel fails it too (EFAULT, ENAMETOOLONG) */
 	p->base = tracee_fd_path(t, tp->tid, dirfd);
 	if (!p->base && p->path[0])
-		tracer_warn(t, "pid %d: %s: relative to an fd outside the root, not resolved",
-			    (int)tp->tid, sc_name(pd->nr) ? sc_name(pd->nr) : "?");
+		tracer_warn(t, "%s: a path relative to an fd outside the root (or not a directory): not recorded",
+			    sc_name(pd->nr) ? sc_name(pd->nr) : "?");
 }
 
 static unsigned open_use(uint64_t flags)
 {
+	if (flags & O_PATH)
+		return TRACER_STAT;   /* a handle, never read */
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
 		return TRACER_WRITE;
 	return TRACER_READ;
@@ -292,9 +294,17 @@ bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_sysc
 	default:
 		break;
 	}
-	if (decode_paths(t, tp, si) || decode_root(t, tp, si))
+	if (decode_root(t, tp, si))
 		return true;
-	pd->kind = PEND_NONE;
+	if (decode_paths(t, tp, si)) {
+		/* fstat is newfstatat(fd, "", AT_EMPTY_PATH) in glibc: no path,
+		 * nothing to learn at the exit; nor from a path the kernel
+		 * cannot read either. Skip the second stop. */
+		for (int i = 0; i < pd->np; i++)
+			if (pd->p[i].path && pd->p[i].path[0])
+				return true;
+	}
+	pending_clear(pd);
 	return false;
 }
 
