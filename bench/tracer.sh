@@ -52,7 +52,9 @@ bench() {   # bench NAME CMD...
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cpus; best of $runs runs"
-bench "python imports" "$PY" -c 'import json, email, http.client, asyncio, decimal, unittest, xml.dom.minidom, sqlite3, argparse, logging, tarfile, zipfile'
+IMPORTS='import json, email, http.client, asyncio, decimal, unittest, xml.dom.minidom, sqlite3, argparse, logging, tarfile, zipfile'
+bench "python start+imports x10" sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do $PY -c '$IMPORTS'; done"
+bench "python compute" "$PY" -c 'import json; [json.dumps(list(range(1000))) for _ in range(4000)]'
 bench "find /usr/share" find /usr/share -size +100k
-bench "cc -O2 -c" cc -O2 -c tests/trace/tt_hostile.c -o "$WORK/x.o"
-bench "sh loop (100 execs)" sh -c 'for i in $(seq 100); do /bin/true; done'
+bench "cc -O2 -c x10" sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do cc -O2 -c tests/trace/tt_hostile.c -o $WORK/x.o; done"
+bench "sh loop (500 execs)" sh -c 'for i in $(seq 500); do /bin/true; done'
