@@ -129,9 +129,12 @@ const char *const *tracer_baseline(void);
  * opened once the tracee's root is final (after its pivot_root). Borrowed:
  * it must stay open until tracer_free. */
 int tracer_attach(pid_t pid, int root_dirfd, struct tracer **out, struct qerr *err);
-/* Follow the traced tree until it is gone. *exit_status gets the first
- * process's wait status (WIFEXITED / WIFSIGNALED apply). Errors are the
- * tracer's own (wait failed); the tracees die with it (PTRACE_O_EXITKILL). */
+/* Follow the traced tree until it is gone (daemons that left their parent
+ * included). *exit_status gets the first process's wait status (WIFEXITED /
+ * WIFSIGNALED apply; -1 if it was never seen to end). Errors are the
+ * tracer's own (wait failed); the tracees die with it (PTRACE_O_EXITKILL).
+ * It waits for any child (waitpid(-1, __WALL)): the caller must have no
+ * other children to reap meanwhile. */
 int tracer_run(struct tracer *t, int *exit_status, struct qerr *err);
 /* Results, built on first call after tracer_run; valid until tracer_free. */
 const struct tracer_report *tracer_report(struct tracer *t);
