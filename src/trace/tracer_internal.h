@@ -1,0 +1,124 @@
+/* Private to the tracer: the traced-thread table, one pending syscall per
+ * thread, the results being gathered. See docs/tracer.md. */
+#ifndef QUENCH_TRACER_INTERNAL_H
+#define QUENCH_TRACER_INTERNAL_H
+
+#include "trace/trace.h"
+
+#include <sys/ptrace.h>
+
+#define SC_MAX 512   /* syscall numbers counted per ABI: 0..SC_MAX-1 */
+
+/* A path operand of a syscall, read at the seccomp stop (the memory is the
+ * tracee's and may be gone at syscall exit, e.g. after execve). */
+struct pop {
+	char *path;          /* NULL: unreadable (bad pointer, too long) */
+	char *base;          /* for a relative path: the dirfd's or cwd's path in
+			      * the root, read at the seccomp stop; NULL → "/" */
+	unsigned use;        /* TRACER_* for the final component */
+	bool nofollow;       /* the last component is not followed */
+};
+
+enum pend_kind { PEND_NONE, PEND_PATHS, PEND_EXEC, PEND_BIND, PEND_CONNECT, PEND_LISTEN,
+		 PEND_ROOT };
+
+struct pending {
+	enum pend_kind kind;
+	int nr;
+	struct pop p[2];
+	int np;
+	char *argv0;         /* PEND_EXEC */
+	char *note;          /* PEND_ROOT: the reason, recorded when the call succeeds */
+	struct tracer_port port;   /* PEND_BIND / PEND_CONNECT (port known at entry) */
+	int sockfd;          /* PEND_LISTEN */
+};
+
+struct tproc {
+	pid_t tid, tgid;
+	size_t proc;         /* index in t->procs of its thread group */
+	bool in_syscall;     /* resumed with PTRACE_SYSCALL: next syscall stop is the exit */
+	bool gone;
+	struct pending pend;
+};
+
+struct tracer {
+	pid_t first;
+	int root_dirfd;
+	char *root_prefix;   /* readlink of the root fd as we see it; "" for "/" */
+	int first_status;
+	bool ran;
+
+	struct tproc *threads;   /* open addressing on tid; tid 0 = free */
+	size_t tcap, tn;
+
+	/* results */
+	struct tracer_path *paths;
+	size_t npaths, pathcap;
+	struct strmap pathidx;       /* path → index (keys owned by paths[]) */
+	struct tracer_exec *execs;
+	size_t nexecs, execcap;
+	struct strvec libs;
+	struct strmap libidx;
+	uint64_t *sc_count;          /* per x86_64 nr (0..SC_MAX-1) */
+	uint64_t *foreign_i386;       /* per i386 nr (int 0x80 from a 64-bit process) */
+	uint64_t *foreign_x32;        /* per x32 nr (without the x32 bit) */
+	uint64_t foreign_other;       /* any other audit arch */
+	struct tracer_port *ports;
+	size_t nports, portcap;
+	struct strvec root_reasons;
+	struct tracer_process *procs;
+	size_t nprocs, proccap;
+	uint64_t *maps_gen;          /* per proc: open_gen when its maps were read */
+	uint64_t open_gen;           /* successful opens for reading so far */
+	/* Directories known to exist and not to be symlinks: their lstat is
+	 * skipped. Only the tracees' writes (all of which stop) change the
+	 * tree in a sandbox; every successful write empties the cache. */
+	struct strmap dircache;
+	struct strvec dircache_keys;
+	struct strvec names;         /* storage for foreign syscall names */
+	struct strvec warnings;
+	uint64_t stops;
+
+	struct tracer_report report;
+	bool report_built;
+};
+
+/* syscalls.c */
+const char *sc_name(int nr);          /* x86_64 name or NULL */
+bool sc_is_baseline(int nr);
+
+/* paths.c */
+/* Read a NUL-terminated string of at most PATH_MAX bytes from the tracee.
+ * 0, or -EFAULT (bad pointer), -ENAMETOOLONG (no NUL within PATH_MAX). */
+int tracee_read_str(pid_t tid, uint64_t addr, size_t max, char **out);
+int tracee_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
+/* The path inside the root of tid's fd (AT_FDCWD: its cwd); NULL when it
+ * is unknown or outside the root (a warning is kept). */
+char *tracee_fd_path(struct tracer *t, pid_t tid, int fd);
+/* readlink of /proc/PID/WHAT ("exe", "cwd", "fd/3") inside the root. */
+char *tracee_link_path(struct tracer *t, pid_t pid, const char *what);
+/* Resolve a pop the way the kernel did and record it; rval is the
+ * syscall's result (negative errno on failure). */
+void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval);
+/* Record one use of an already resolved path. */
+struct tracer_path *path_use(struct tracer *t, const char *path, unsigned use);
+/* Resolve path (relative to base when not absolute) inside the root,
+ * recording every symlink followed; tid is whose /proc/self it is. Caller frees. *missing is set when a
+ * component does not exist. */
+char *resolve_path(struct tracer *t, pid_t tid, const char *base, const char *path,
+		   bool nofollow, bool *missing);
+/* Files mapped executable by tgid, as shared libraries (and the exec'd
+ * files at exec time). */
+void record_maps(struct tracer *t, pid_t tgid, bool at_exec);
+void dircache_clear(struct tracer *t);
+void tracer_warn(struct tracer *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* tracer_decode.c */
+/* At a seccomp stop: fill tp->pend; true when the exit must be seen. */
+bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_syscall_info *si);
+/* At the syscall exit (or the exec event for execve). */
+void finish_pending(struct tracer *t, struct tproc *tp, int64_t rval);
+void pending_clear(struct pending *p);
+void exec_done(struct tracer *t, struct tproc *tp);
+
+#endif
