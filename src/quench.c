@@ -24,6 +24,11 @@ const struct verb verbs[] = {
 	{ "scan", cmd_scan, "match an image's packages against the advisory database",
 	  "usage: quench scan [--platform P] [--db FILE] [--format table|json] [--fail-on SEVERITY]\n"
 	  "                   [--ignore-unfixed] [--include-os-owned] [--no-cache] [-o FILE] IMAGE\n" },
+	{ "run", cmd_run, "run an image's workload in a sandbox, without a daemon",
+	  "usage: quench run [--platform P] [--entrypoint CMD|JSON] [--env K[=V]]... [--user U[:G]]\n"
+	  "                  [--workdir DIR] [--mount SRC:DST[:ro]]... [--net none|host]\n"
+	  "                  [--timeout SECONDS] [--gpu] [--gpu-driver-dir DIR] [--no-overlay]\n"
+	  "                  IMAGE [--] [CMD ARG...]\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",
 	  "usage: quench cache [list | dir | prune [--all | --older-than DAYS]]\n" },
 	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },

@@ -36,6 +36,7 @@ int cmd_cache(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* ---- shared option handling (common.c) ----------------------------------- */
 
