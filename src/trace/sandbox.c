@@ -148,8 +148,7 @@ static int start(struct sandbox *sb, const struct sandbox_spec *spec, struct qer
 	if (rc < 0 || write_id_maps(sb, err) < 0 || send_msg(sb->sock, SB_MSG_GO, err) < 0 ||
 	    await_workload(sb, err) < 0)
 		return -1;
-	sb->released = !spec->hold;
-	return 0;
+	return spec->hold ? 0 : sandbox_release(sb, err);
 }
 
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox **out, struct qerr *err)

@@ -18,8 +18,12 @@ void sb_send(int sock, int type, int errnum, int value, const char *what, const 
 	size_t n = 0;
 	for (const char *s = what; s && *s && n + 1 < sizeof(m.what); s++)
 		m.what[n++] = *s;
+	if (what2 && *what2 && n + 1 < sizeof(m.what))
+		m.what[n++] = '\'';
 	for (const char *s = what2; s && *s && n + 1 < sizeof(m.what); s++)
 		m.what[n++] = *s;
+	if (what2 && *what2 && n + 1 < sizeof(m.what))
+		m.what[n++] = '\'';
 	while (send(sock, &m, sizeof(m), MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
 }
@@ -99,13 +103,15 @@ static void reset_signals(const struct sb_plan *p)
 	sigprocmask(SIG_SETMASK, &p->child_mask, NULL);
 }
 
-/* The workload: [hold] → ids → seccomp → chdir → exec. */
+/* The workload: wait for release → ids → seccomp → chdir → exec. */
 static _Noreturn void workload(const struct sb_plan *p, int sock)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	send_pid(sock);
 	struct sb_msg m;
-	if (p->hold && (recv_msg(sock, &m) < 0 || m.type != SB_MSG_RELEASE))
+	/* Always wait: quench needs a pidfd of us before we can exit (and be
+	 * reaped, and our pid reused); with spec.hold it waits for the tracer. */
+	if (recv_msg(sock, &m) < 0 || m.type != SB_MSG_RELEASE)
 		_exit(127);
 	/* Groups first, while we may still change them. */
 	if (p->privileged && setgroups(1, &p->gid) < 0)

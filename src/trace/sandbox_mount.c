@@ -155,7 +155,9 @@ static int mount_rootfs(const struct sb_plan *p, int sock)
 		return 0;
 	}
 	char opts[3 * PATH_MAX + 64];
-	for (int ux = 0; ux < 2; ux++) {
+	/* userxattr first: in a user namespace the trusted.overlay.* xattrs
+	 * (whiteouts over lower entries, opaque directories) cannot be set. */
+	for (int ux = 1; ux >= 0; ux--) {
 		if (!sb_overlay_opts(p->lower, p->upper, p->work, ux, opts, sizeof(opts))) {
 			errno = ENAMETOOLONG;
 			return FAIL("overlay options for ", p->lower);

@@ -53,8 +53,8 @@ bool sb_overlay_works(const char *lower, const char *tmpdir)
 		    write_file_path("/proc/self/uid_map", map_u) < 0 ||
 		    write_file_path("/proc/self/gid_map", map_g) < 0)
 			_exit(1);
-		_exit(mount("overlay", m, "overlay", 0, o1) == 0 ||
-		      mount("overlay", m, "overlay", 0, o2) == 0 ? 0 : 1);
+		_exit(mount("overlay", m, "overlay", 0, o2) == 0 ||
+		      mount("overlay", m, "overlay", 0, o1) == 0 ? 0 : 1);
 	}
 	int st = 0;
 	ok = pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
