@@ -124,6 +124,16 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	return 0;
 }
 
+static void log_sandbox(const struct sandbox *sb)
+{
+	q_info("sandbox: root filesystem by %s, workload pid %d", sandbox_rootfs_mode(sb),
+	       (int)sandbox_workload_pid(sb));
+	size_t n;
+	const struct sandbox_injected *inj = sandbox_injected(sb, &n);
+	for (size_t i = 0; i < n; i++)
+		q_info("injected %s as %s", inj[i].host, inj[i].path);
+}
+
 static int run_image(struct run_opts *o, const char *ref)
 {
 	struct qerr err = QERR_INIT;
@@ -151,6 +161,11 @@ static int run_image(struct run_opts *o, const char *ref)
 	int code = EXIT_RUNTIME;
 	if (sandbox_start(s, &sb, &err) < 0) {
 		fail("run", &err);
+	} else {
+		log_sandbox(sb);
+	}
+	if (!sb) {
+		/* nothing to wait for */
 	} else if (sandbox_wait(sb, &code, &err) < 0) {
 		fprintf(stderr, "quench: run: %s\n", err.msg);
 	} else if (sandbox_timed_out(sb)) {

@@ -182,6 +182,25 @@ run "pid 1 reaps orphans (no zombie after a double fork)" 0 "zombies: 0" "$IMG" 
 	'sh -c "sleep 0.2 & exit 0"; sleep 1; n=0; for f in /proc/[0-9]*/stat; do
 	 read -r _ _ st _ <"$f" 2>/dev/null; [ "$st" = Z ] && n=$((n + 1)); done; echo "zombies: $n"'
 
+# --- --gpu ------------------------------------------------------------------
+# No GPU here: a real shared library named like a driver one, from
+# --gpu-driver-dir, must be bound read-only into the image's library
+# directory, known to its loader (its ldconfig ran), and listed as injected.
+if command -v cc >/dev/null; then
+	g=$(t_dir gpu)
+	printf 'int quench_gpu_probe(void) { return 42; }\n' >"$g/probe.c"
+	cc -shared -fPIC -Wl,-soname,libnvidia-quenchtest.so.1 -o "$g/libnvidia-quenchtest.so.1.2.3" "$g/probe.c"
+	lib=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/libnvidia-quenchtest.so.1.2.3
+	run "--gpu-driver-dir: a driver library bound read-only and known to the loader" 0 \
+		$'libnvidia-quenchtest.so.1.2.3\nro' -v --gpu-driver-dir "$g" "$IMG" -- sh -c \
+		"ldconfig -p | grep -q 'libnvidia-quenchtest.so.1 ' && readlink \${0%.2.3}; { echo >>\$0; } 2>/dev/null || echo ro" "$lib"
+	grep -q "injected $g/libnvidia-quenchtest.so.1.2.3 as $lib" "$Q_ERR" &&
+		pass "--gpu: the injected file is reported" || fail "--gpu: injected list" "$(cat "$Q_ERR")"
+else
+	skip "--gpu-driver-dir" "no C compiler to make a library"
+fi
+run "--gpu without a GPU: the sandbox still runs" 0 "ok" --gpu "$IMG" -- echo ok
+
 # --- unprivileged -------------------------------------------------------------
 u=$(mktemp -d /tmp/quench-test-unpriv-XXXXXX)
 chmod 755 "$u"
