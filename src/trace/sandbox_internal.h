@@ -99,5 +99,17 @@ bool sb_overlay_opts(const char *lower, const char *upper, const char *work, boo
 int sb_setup_root(const struct sb_plan *p, int sock);
 int sb_setup_inside(const struct sb_plan *p, int sock);
 int sb_mount_proc_and_late(const struct sb_plan *p, int sock);
+/* Report errno and what failed to quench; evaluates to -1. */
+#define FAIL(what, path) (sb_send(sock, SB_MSG_ERROR, errno, 0, what, path), -1)
+/* After pivot_root: path resolved in the root (no magic links), missing
+ * parts created, the last as a directory or an empty file; an O_PATH fd. */
+int sb_resolve_create(const char *path, bool dir);
+/* Attach a detached mount (open_tree, fsmount) onto an O_PATH target. */
+int sb_attach(int tree, int target);
+int sb_top_dir(const char *name, int sock);
+int sb_mount_tmpfs(const char *dir, const char *opts, int sock);
+int sb_setup_dev(int sock);
+int sb_etc_file(const char *name, int tree_fd, int sock);
+int sb_loopback_up(int sock);
 
 #endif

@@ -15,14 +15,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-
-#define FAIL(what, path) (sb_send(sock, SB_MSG_ERROR, errno, 0, what, path), -1)
 
 static int openat2_in_root(int root, const char *path, int flags)
 {
@@ -57,7 +52,7 @@ static int step(int root, int cur, const char *prefix, const char *name, bool ma
 /* Resolve path (absolute, in the sandbox) to an O_PATH fd, creating missing
  * directories — and the last component, as a directory or an empty file —
  * along the way. -1 with errno set. */
-static int resolve_create(const char *path, bool dir)
+int sb_resolve_create(const char *path, bool dir)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -102,7 +97,7 @@ static int resolve_create(const char *path, bool dir)
 	return cur;
 }
 
-static int attach(int tree, int target)
+int sb_attach(int tree, int target)
 {
 	return move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
@@ -211,33 +206,12 @@ int sb_setup_root(const struct sb_plan *cp, int sock)
 	return 0;
 }
 
-/* /NAME as a real directory at the top of the tree. */
-static int top_dir(const char *name, int sock)
-{
-	struct stat st;
-	if (fstatat(AT_FDCWD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-	    unlink(name) < 0)
-		return FAIL("replace ", name);
-	if (mkdir(name, 0755) < 0 && errno != EEXIST)
-		return FAIL("mkdir ", name);
-	return 0;
-}
-
-static int mount_tmpfs(const char *dir, const char *opts, int sock)
-{
-	if (top_dir(dir, sock) < 0)
-		return -1;
-	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-		return FAIL("mount tmpfs on ", dir);
-	return 0;
-}
-
 static int bind_one(struct sb_bind *b, int sock)
 {
 	if (b->tree_fd < 0)
 		return 0;   /* optional and missing */
-	int t = resolve_create(b->dst, b->kind != SB_BIND_FILE);
-	if (t < 0 || attach(b->tree_fd, t) < 0) {
+	int t = sb_resolve_create(b->dst, b->kind != SB_BIND_FILE);
+	if (t < 0 || sb_attach(b->tree_fd, t) < 0) {
 		int saved = errno;
 		if (t >= 0)
 			close(t);
@@ -248,78 +222,6 @@ static int bind_one(struct sb_bind *b, int sock)
 	close(b->tree_fd);
 	b->tree_fd = -1;
 	return 0;
-}
-
-/* A tmpfs /dev (the host's nodes are bound in later, as binds: a user
- * namespace may not mknod), its own devpts, and /dev/shm. */
-static int setup_dev(int sock)
-{
-	if (mount_tmpfs("/dev", "mode=0755,size=65536k", sock) < 0)
-		return -1;
-	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
-		return FAIL("mkdir in /dev", "");
-	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		  "newinstance,ptmxmode=0666,mode=0620") < 0)
-		return FAIL("mount devpts on ", "/dev/pts");
-	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-		return FAIL("mount tmpfs on ", "/dev/shm");
-	static const char *const links[][2] = {
-		{ "pts/ptmx", "/dev/ptmx" }, { "/proc/self/fd", "/dev/fd" },
-		{ "/proc/self/fd/0", "/dev/stdin" }, { "/proc/self/fd/1", "/dev/stdout" },
-		{ "/proc/self/fd/2", "/dev/stderr" }, { "/proc/kcore", "/dev/core" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
-		if (symlink(links[i][0], links[i][1]) < 0)
-			return FAIL("symlink ", links[i][1]);
-	return 0;
-}
-
-/* NAME in /etc as a plain file with the generated one bound over it; what
- * the image has there (a symlink anywhere, a directory) is replaced in the
- * writable layer first. */
-static int etc_file(const char *name, struct sb_bind *b, int sock)
-{
-	int etc = resolve_create("/etc", true);
-	if (etc < 0)
-		return FAIL("resolve ", "/etc");
-	int efd = openat(etc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(etc);
-	if (efd < 0)
-		return FAIL("open ", "/etc");
-	struct stat st;
-	int rc = 0;
-	if (fstatat(efd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode) &&
-	    unlinkat(efd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
-		rc = FAIL("replace /etc/", name);
-	int f = rc < 0 ? -1 : openat(efd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (f >= 0)
-		close(f);
-	int t = f < 0 ? -1 : openat(efd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (rc == 0 && (t < 0 || attach(b->tree_fd, t) < 0))
-		rc = FAIL("mount on /etc/", name);
-	if (t >= 0)
-		close(t);
-	close(efd);
-	close(b->tree_fd);
-	b->tree_fd = -1;
-	return rc;
-}
-
-static int loopback_up(int sock)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr = { 0 };
-	memcpy(ifr.ifr_name, "lo", 3);
-	int rc = s < 0 ? -1 : ioctl(s, SIOCGIFFLAGS, &ifr);
-	if (rc == 0) {
-		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	if (rc < 0)
-		rc = FAIL("bring up the loopback interface", "");
-	if (s >= 0)
-		close(s);
-	return rc;
 }
 
 static int make_links(const struct sb_plan *p, int sock)
@@ -333,7 +235,7 @@ static int make_links(const struct sb_plan *p, int sock)
 			continue;
 		memcpy(dir, path, dl);
 		dir[dl] = '\0';
-		int d = resolve_create(dl ? dir : "/", true);
+		int d = sb_resolve_create(dl ? dir : "/", true);
 		if (d < 0)
 			return FAIL("resolve ", dir);
 		int dfd = openat(d, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -352,13 +254,13 @@ static int make_links(const struct sb_plan *p, int sock)
 int sb_setup_inside(const struct sb_plan *cp, int sock)
 {
 	struct sb_plan *p = (struct sb_plan *)cp;
-	if (setup_dev(sock) < 0 || mount_tmpfs("/tmp", "mode=1777", sock) < 0 ||
-	    mount_tmpfs("/run", "mode=0755", sock) < 0 || top_dir("/proc", sock) < 0 ||
-	    top_dir("/sys", sock) < 0)
+	if (sb_setup_dev(sock) < 0 || sb_mount_tmpfs("/tmp", "mode=1777", sock) < 0 ||
+	    sb_mount_tmpfs("/run", "mode=0755", sock) < 0 || sb_top_dir("/proc", sock) < 0 ||
+	    sb_top_dir("/sys", sock) < 0)
 		return -1;
 	/* binds[0] and [1] are /etc/hosts and /etc/resolv.conf. */
-	if (etc_file("hosts", &p->binds[0], sock) < 0 ||
-	    etc_file("resolv.conf", &p->binds[1], sock) < 0)
+	if (sb_etc_file("hosts", p->binds[0].tree_fd, sock) < 0 ||
+	    sb_etc_file("resolv.conf", p->binds[1].tree_fd, sock) < 0)
 		return -1;
 	for (size_t i = 2; i < p->n_binds; i++)
 		if (p->binds[i].kind != SB_BIND_PROC && bind_one(&p->binds[i], sock) < 0)
@@ -368,7 +270,7 @@ int sb_setup_inside(const struct sb_plan *cp, int sock)
 	const char *hn = p->hostname;
 	if (sethostname(hn, strlen(hn)) < 0)
 		return FAIL("sethostname ", hn);
-	return p->net_host ? 0 : loopback_up(sock);
+	return p->net_host ? 0 : sb_loopback_up(sock);
 }
 
 int sb_mount_proc_and_late(const struct sb_plan *cp, int sock)
@@ -381,7 +283,7 @@ int sb_mount_proc_and_late(const struct sb_plan *cp, int sock)
 	for (size_t i = 2; i < p->n_binds; i++)
 		if (p->binds[i].kind == SB_BIND_PROC && bind_one(&p->binds[i], sock) < 0)
 			return -1;
-	int w = resolve_create(p->workdir, true);
+	int w = sb_resolve_create(p->workdir, true);
 	if (w < 0)
 		return FAIL("create the working directory ", p->workdir);
 	close(w);

@@ -147,8 +147,9 @@ q_run run --mount "nocolon" "$IMG" -- true
 
 # --- process lifetime -------------------------------------------------------
 marker=$((RANDOM % 50000 + 100000))   # unique sleep lengths to find with pgrep
-gone() { ! pgrep -f "sleep $1" >/dev/null; }
-wait_for() { for _ in $(seq 100); do pgrep -f "sleep $1" >/dev/null && return 0; sleep 0.1; done; return 1; }
+# Anchored: quench's own command line holds the same words.
+gone() { ! pgrep -f "^sleep $1" >/dev/null; }
+wait_for() { for _ in $(seq 100); do pgrep -f "^sleep $1" >/dev/null && return 0; sleep 0.1; done; return 1; }
 
 start=$SECONDS
 run "--timeout: exit 124" 124 "" --timeout 2 "$IMG" -- sh -c "sleep $((marker + 1)) & sleep $((marker + 2))"
@@ -168,6 +169,20 @@ rc=$?
 sleep 0.3
 gone $((marker + 3)) && gone $((marker + 4)) && pass "after SIGINT no process is left (a setsid daemon too)" ||
 	fail "left after SIGINT" "$(pgrep -af "sleep $((marker + 3))")"
+
+for sig in USR1 TERM HUP; do
+	"$QUENCH" run "$IMG" -- sh -c "trap 'echo got-$sig; exit 0' $sig; sleep $((marker + 6)) & wait" \
+		>"$T_ROOT/sig.out" 2>&1 &
+	qpid=$!
+	wait_for $((marker + 6)) || fail "$sig: the workload did not start"
+	kill -"$sig" "$qpid"
+	wait "$qpid"
+	rc=$?
+	[ "$rc" = 0 ] && [ "$(cat "$T_ROOT/sig.out")" = "got-$sig" ] &&
+		pass "SIG$sig is forwarded to the workload" || fail "SIG$sig: exit $rc" "$(cat "$T_ROOT/sig.out")"
+	sleep 0.3
+	gone $((marker + 6)) || fail "SIG$sig: processes left" "$(pgrep -af "sleep $((marker + 6))")"
+done
 
 "$QUENCH" run "$IMG" -- sh -c "trap '' INT TERM; sleep $((marker + 5)) & wait" >/dev/null 2>&1 &
 qpid=$!
