@@ -170,6 +170,43 @@ static void gpu_devices(struct sb_plan *p)
 	}
 }
 
+/* The driver's tools (nvidia-smi…) into /usr/bin, and its GSP firmware
+ * at the same path, as the toolkit mounts them. */
+static void gpu_tools(struct sb_plan *p, const char *driver_dir)
+{
+	static const char *const tools[] = { "nvidia-smi", "nvidia-debugdump",
+		"nvidia-persistenced", "nvidia-cuda-mps-control", "nvidia-cuda-mps-server" };
+	const char *dirs[] = { driver_dir, "/usr/bin", "/usr/sbin", "/bin", "/usr/local/bin" };
+	for (size_t t = 0; t < ARRAY_SIZE(tools); t++) {
+		for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+			if (!dirs[d])
+				continue;
+			cleanup_free char *path = xasprintf("%s/%s", dirs[d], tools[t]);
+			cleanup_free char *dst = xasprintf("/usr/bin/%s", tools[t]);
+			char real[PATH_MAX];
+			if (!realpath(path, real) || access(real, X_OK) < 0)
+				continue;
+			add_bind(p, real, dst, SB_BIND_FILE, false);
+			inject(p, real, dst);
+			break;
+		}
+	}
+	DIR *d = opendir("/lib/firmware/nvidia");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		cleanup_free char *dir = xasprintf("/lib/firmware/nvidia/%s", de->d_name);
+		struct stat st;
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+			add_bind(p, dir, dir, SB_BIND_DIR, true);
+			inject(p, dir, dir);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Each library bound under its real name; the soname the cache lists
  * becomes a symlink to it, as the driver installs them. */
 static void gpu_libs(struct sb_plan *p, const struct lib_list *l, const char *libdir)
@@ -225,6 +262,7 @@ int sb_plan_gpu(struct sb_plan *p, int root_fd, const char *driver_dir, struct q
 	p->libdir = xasprintf("/%s", libdir);
 	gpu_devices(p);
 	gpu_libs(p, &l, p->libdir);
+	gpu_tools(p, driver_dir);
 	strvec_clear(&l.names);
 	strvec_clear(&l.paths);
 	return 0;

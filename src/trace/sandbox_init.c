@@ -80,10 +80,11 @@ static int exec_path(char *const *argv, char *const *envp)
 		const char *colon = strchr(p, ':');
 		size_t dl = colon ? (size_t)(colon - p) : strlen(p);
 		char full[PATH_MAX];
-		if (dl + strlen(file) + 2 < sizeof(full)) {
+		size_t fl = strlen(file);
+		if (dl + fl + 2 < sizeof(full)) {
 			memcpy(full, p, dl);
 			full[dl] = '/';
-			strcpy(full + dl + 1, file);
+			memcpy(full + dl + 1, file, fl + 1);
 			execve(dl ? full : file, argv, envp);
 			if (errno != ENOENT && errno != ENOTDIR)
 				err = errno;   /* EACCES etc. win over a later ENOENT */
