@@ -137,6 +137,11 @@ static int start(struct sandbox *sb, const struct sandbox_spec *spec, struct qer
 	if (sb_plan_build(&sb->plan, spec, err) < 0)
 		return -1;
 	sb->plan.child_mask = sb->old_mask;
+	/* ^C while we prepared (a private copy can take a while): stop here. */
+	sigset_t pending;
+	if (sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)))
+		return q_error(err, EINTR, "sandbox: setup");
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return q_error(err, errno, "sandbox: socketpair");
@@ -156,10 +161,17 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox **out, struct 
 	struct sandbox *sb = xcalloc(1, sizeof(*sb));
 	sb->sock = sb->init_fd = sb->wl_fd = -1;
 	sb->timeout = spec->timeout;
-	/* Blocked from now on: a signal during setup waits for sandbox_wait
-	 * (which forwards it) instead of killing us with the tree half built. */
+	/* The unpack (the slow part, atomic in the cache) can be interrupted
+	 * as any other verb is. */
 	forwarded_set(&sb->fwd);
-	pthread_sigmask(SIG_BLOCK, &sb->fwd, &sb->old_mask);
+	pthread_sigmask(SIG_SETMASK, NULL, &sb->old_mask);
+	if (sb_plan_lower(&sb->plan, spec, err) < 0) {
+		sandbox_free(sb);
+		return -1;
+	}
+	/* Blocked from now on: a signal waits for sandbox_wait (which forwards
+	 * it) instead of killing us with a temporary directory left behind. */
+	pthread_sigmask(SIG_BLOCK, &sb->fwd, NULL);
 	int rc = start(sb, spec, err);
 	if (rc < 0) {
 		sandbox_free(sb);

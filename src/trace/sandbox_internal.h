@@ -84,6 +84,9 @@ struct sandbox {
 };
 
 /* Parent side (sandbox_plan.c). */
+/* The image unpacked through the cache (or the rootfs directory): p->lower. */
+int sb_plan_lower(struct sb_plan *p, const struct sandbox_spec *spec, struct qerr *err);
+/* The rest of the plan, onto a zeroed p (p->lower may be set already). */
 int sb_plan_build(struct sb_plan *p, const struct sandbox_spec *spec, struct qerr *err);
 void sb_plan_release(struct sb_plan *p);
 int sb_plan_gpu(struct sb_plan *p, int root_fd, const char *driver_dir, struct qerr *err);

@@ -73,16 +73,24 @@ static void add_bind(struct sb_plan *p, const char *src, const char *dst, bool r
 						   optional, -1 };
 }
 
+int sb_plan_lower(struct sb_plan *p, const struct sandbox_spec *spec, struct qerr *err)
+{
+	struct extract_opts eo = { .apply_owner = geteuid() == 0, .apply_xattrs = true };
+	if (!spec->image) {
+		if (!spec->rootfs)
+			return q_error(err, 0, "sandbox: neither an image nor a root filesystem");
+		p->lower = xstrdup(spec->rootfs);
+		return 0;
+	}
+	bool hit;
+	return image_rootfs_cached(spec->image, spec->cache_dir, &eo, &p->lower, &hit, err);
+}
+
 static int plan_rootfs(struct sb_plan *p, const struct sandbox_spec *spec, struct qerr *err)
 {
 	struct extract_opts eo = { .apply_owner = geteuid() == 0, .apply_xattrs = true };
-	if (spec->image) {
-		bool hit;
-		if (image_rootfs_cached(spec->image, spec->cache_dir, &eo, &p->lower, &hit, err) < 0)
-			return -1;
-	} else {
-		p->lower = xstrdup(spec->rootfs);
-	}
+	if (!p->lower && sb_plan_lower(p, spec, err) < 0)
+		return -1;
 	p->upper = xasprintf("%s/upper", p->tmpdir);
 	p->work = xasprintf("%s/work", p->tmpdir);
 	p->merged = xasprintf("%s/merged", p->tmpdir);
@@ -183,7 +191,6 @@ static int plan_user(struct sb_plan *p, const struct sandbox_spec *spec, int roo
 
 int sb_plan_build(struct sb_plan *p, const struct sandbox_spec *spec, struct qerr *err)
 {
-	memset(p, 0, sizeof(*p));
 	if (!spec->argv || !spec->argv[0])
 		return q_error(err, 0, "no command to run");
 	const char *tmp = getenv("TMPDIR");
