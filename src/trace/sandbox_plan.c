@@ -135,6 +135,10 @@ static int plan_etc(struct sb_plan *p, const struct sandbox_spec *spec, struct q
 		return -1;
 	add_bind(p, p->hosts, "/etc/hosts", true, SB_BIND_FILE, false);
 	add_bind(p, p->resolv, "/etc/resolv.conf", true, SB_BIND_FILE, false);
+	/* The host's network: its sysfs (a new one needs a net namespace of
+	 * our own), read-only. */
+	if (spec->net_host)
+		add_bind(p, "/sys", "/sys", true, SB_BIND_DIR, true);
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		cleanup_free char *dev = xasprintf("/dev/%s", dev_nodes[i]);
 		add_bind(p, dev, dev, false, SB_BIND_FILE, true);

@@ -10,6 +10,8 @@
 #   - --timeout kills the whole tree (124); SIGINT to quench and SIGKILL of
 #     quench leave no process behind; pid 1 reaps orphans
 #   - as an unprivileged user (when the kernel allows user namespaces)
+#   - torch-cpu (with QUENCH_TEST_TORCH=1, ~1.2 GB): its inference prints
+#     what it printed at build time
 #   - a hostile image (symlinks for /etc/hosts, /proc, /dev, /tmp, a mount
 #     target; a workdir with ..; a huge environment) never makes quench
 #     write or mount outside its root
@@ -284,5 +286,21 @@ q_run import --config "$T_ROOT/huge-config.json" "$ht" "oci:$T_ROOT/huge-img:lat
 q_run run "oci:$T_ROOT/huge-img:latest"
 [ "$Q_RC" = 126 ] && grep -q "Argument list too long" "$Q_ERR" &&
 	pass "an environment too big for execve: 126, one line" || fail "huge env: $Q_RC" "$(head -c 300 "$Q_ERR")"
+
+# --- a real workload ------------------------------------------------------------
+if [ -n "${QUENCH_TEST_TORCH:-}" ]; then
+	trefs=$(scripts/mkimage torch-cpu 2>"$T_ROOT/mkimage-torch.log")
+	timg=$(sed -n 1p <<<"$trefs")
+	tdir=$(dirname "${timg#oci:}")
+	tdir=${tdir%/oci}
+	if [ -z "$timg" ]; then
+		fail "build torch-cpu" "$(tail -3 "$T_ROOT/mkimage-torch.log")"
+	else
+		run "torch-cpu: the inference prints what it printed at build time" 0 \
+			"$(cat "$tdir/expected-output")" "$timg"
+	fi
+else
+	skip "torch-cpu" "QUENCH_TEST_TORCH=1 runs it"
+fi
 
 t_finish
