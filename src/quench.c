@@ -31,6 +31,15 @@ const struct verb verbs[] = {
 	  "  sbom:FILE  a CycloneDX or SPDX JSON SBOM instead of an image\n"
 	  "  sarif: SARIF 2.1.0 for code scanning; cyclonedx: the image's CycloneDX 1.6 BOM\n"
 	  "  with the findings as its vulnerabilities\n" },
+	{ "run", cmd_run, "run an image's workload in a sandbox, without a daemon",
+	  "usage: quench run [--platform P] [--entrypoint CMD|JSON] [--env K[=V]]... [--user U[:G]]\n"
+	  "                  [--workdir DIR] [--mount SRC:DST[:ro]]... [--net none|host]\n"
+	  "                  [--timeout SECONDS] [--gpu] [--gpu-driver-dir DIR] [--no-overlay]\n"
+	  "                  IMAGE [--] [CMD ARG...]\n" },
+	{ "profile", cmd_profile, "run an image's workload traced and write its RBOM",
+	  "usage: quench profile [run's options] [--duration SECONDS] [--probe-cmd CMD]...\n"
+	  "                      [--format table|json] -o RBOM IMAGE [--] [CMD ARG...]\n"
+	  "       quench profile --merge RBOM... -o RBOM\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",
 	  "usage: quench cache [list | dir | prune [--all | --older-than DAYS]]\n" },
 	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },

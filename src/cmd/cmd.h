@@ -36,6 +36,8 @@ int cmd_cache(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 /* ---- shared option handling (common.c) ----------------------------------- */
 
@@ -113,5 +115,50 @@ void progress_start(struct progress *p, const struct common_opts *co, const char
 void progress_update(struct progress *p, uint64_t done);
 void progress_end(struct progress *p);
 uint64_t now_ms(void);
+
+
+/* ---- verbs that run a workload in the sandbox (workload.c) --------------- */
+
+#include "trace/trace.h"
+
+enum {
+	WOPT_MOUNT = 1000, WOPT_ENV, WOPT_TIMEOUT, WOPT_USER, WOPT_WORKDIR, WOPT_PLATFORM, WOPT_GPU,
+	WOPT_GPU_DRIVER_DIR, WOPT_NET, WOPT_ENTRYPOINT, WOPT_NO_OVERLAY,
+};
+#define WORKLOAD_LONGOPTS                                                    \
+	{ "mount", required_argument, NULL, WOPT_MOUNT },                     \
+	{ "env", required_argument, NULL, WOPT_ENV },                         \
+	{ "timeout", required_argument, NULL, WOPT_TIMEOUT },                 \
+	{ "user", required_argument, NULL, WOPT_USER },                       \
+	{ "workdir", required_argument, NULL, WOPT_WORKDIR },                 \
+	{ "platform", required_argument, NULL, WOPT_PLATFORM },               \
+	{ "gpu", no_argument, NULL, WOPT_GPU },                               \
+	{ "gpu-driver-dir", required_argument, NULL, WOPT_GPU_DRIVER_DIR },   \
+	{ "net", required_argument, NULL, WOPT_NET },                         \
+	{ "entrypoint", required_argument, NULL, WOPT_ENTRYPOINT },           \
+	{ "no-overlay", no_argument, NULL, WOPT_NO_OVERLAY }
+
+struct workload_opts {
+	struct sandbox_spec spec;
+	struct sandbox_mount *mounts;
+	size_t n_mounts, cap_mounts;
+	struct strvec env, entrypoint, cmd;   /* as given */
+	struct strvec argv, envp;             /* what runs (workload_spec) */
+	bool has_entrypoint;
+	const char *platform, *user, *workdir;
+	char *cache;
+};
+
+/* One option of WORKLOAD_LONGOPTS: 1 handled, 0 not one of them, -1 a
+ * usage error (printed). */
+int workload_option(struct workload_opts *o, int c, const char *arg, const char *verb);
+/* The words after IMAGE (argv[image_index]), past an optional "--". */
+void workload_command(struct workload_opts *o, int argc, char **argv, int image_index);
+/* The spec for img: argv from its entrypoint and cmd (or the overrides),
+ * env, user, workdir, mounts. */
+int workload_spec(struct workload_opts *o, struct image *img, struct qerr *err);
+/* -v: how the sandbox was built. */
+void workload_log(const struct sandbox *sb);
+void workload_release(struct workload_opts *o);
 
 #endif

@@ -1,0 +1,112 @@
+#!/bin/bash
+# quench profile on the real python test image (scripts/mkimage python):
+#   - the workload's exit code and stdout pass through; the RBOM is written
+#     and valid against docs/rbom.schema.json
+#   - what ran is there and owned: python3.11 executed (python3.11-minimal),
+#     re's modules read, libc loaded (libc6), a missing file probed, a
+#     file written; packages used and never touched
+#   - syscalls: observed ones (execve, openat) and the baseline (read)
+#   - ports: a TCP bind on 127.0.0.1; root needed for a bind to port 80
+#   - --duration ends a long workload (exit 0); --probe-cmd runs inside the
+#     sandbox and ends the profile; a failing probe is its exit code
+#   - --merge: the union of two profiles; profiles of other images refused
+#   - --format table: a summary on stderr
+#   - bad RBOMs: exit 3, named
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+t_require python3 mmdebstrap jq
+t_require_quench
+t_require_root
+
+refs=$(scripts/mkimage python 2>"$T_ROOT/mkimage.log") ||
+	t_skip_all "scripts/mkimage python failed: $(tail -3 "$T_ROOT/mkimage.log")"
+IMG=$(sed -n 1p <<<"$refs")
+export XDG_CACHE_HOME=$T_QCACHE
+export TMPDIR=$T_ROOT/tmp
+mkdir -p "$TMPDIR"
+R=$T_ROOT/rbom.json
+
+has() {   # has WHAT JQ-FILTER [FILE]: the filter gives true
+	if jq -e "$2" "${3:-$R}" >/dev/null; then pass "$1"; else fail "$1" "$(jq -c "$2" "${3:-$R}" 2>&1 | head -c 600)"; fi
+}
+
+q_run profile -o "$R" "$IMG" -- python3 -c 'import re, os
+open("/tmp/written", "w").write("x")
+os.path.exists("/no/such/file")
+print(re.sub("o", "0", "ok"))'
+[ "$Q_RC" = 0 ] && [ "$(cat "$Q_OUT")" = '0k' ] && pass "the workload runs; its stdout passes through" ||
+	fail "profile: exit $Q_RC" "$(head -c 1500 "$Q_ERR"; cat "$Q_OUT")"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "the RBOM is valid against docs/rbom.schema.json" \
+		python3 tests/unit/validate_schema.py docs/rbom.schema.json "$R"
+fi
+has "the image is named by its digest" '.image.manifestDigest | startswith("sha256:")'
+has "python3.11 executed, owned by python3.11-minimal" \
+	'.files[] | select(.path == "/usr/bin/python3.11") | (.uses | index("exec")) and (.package | test("python3.11-minimal"))'
+has "argv0 of the executable" '.executables[] | select(.path == "/usr/bin/python3.11") | .argv0 == "python3"'
+has "re's module read" '.files[] | select(.path == "/usr/lib/python3.11/re/__init__.py") | .uses | index("read")'
+has "libc loaded as a library, owned by libc6" \
+	'.libraries[] | select(.path | endswith("/libc.so.6")) | .package | test("libc6")'
+has "a missing file probed" '.files[] | select(.path == "/no/such/file") | .uses == ["missing"]'
+has "a file written" '.files[] | select(.path == "/tmp/written") | .uses | index("write")'
+has "packages used: libc6, python3.11-minimal" \
+	'[.packages.used[].name] | (index("libc6") != null) and (index("python3.11-minimal") != null)'
+has "packages never touched: bash" '[.packages.unused[].name] | index("bash") != null'
+has "syscalls observed: execve, openat" \
+	'[.syscalls[] | select(.baseline == false) | .name] | (index("execve") != null) and (index("openat") != null)'
+has "syscalls of the baseline: read" '.syscalls[] | select(.name == "read") | .baseline'
+has "no root needed" '.workloads[0].needsRoot == false'
+
+q_run profile -o "$T_ROOT/exit.json" "$IMG" -- sh -c 'exit 7'
+[ "$Q_RC" = 7 ] && has "exit code passes through, and is in the RBOM" '.workloads[0].exitCode == 7' "$T_ROOT/exit.json" ||
+	fail "exit code: $Q_RC" "$(cat "$Q_ERR")"
+
+q_run profile -o "$T_ROOT/ports.json" "$IMG" -- python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 8123)); s.listen()
+t = socket.socket(); t.bind(("0.0.0.0", 80))'
+has "a TCP bind on 127.0.0.1:8123" '.ports[] | select(.kind == "bind" and .port == 8123 and .protocol == "tcp" and .address == "127.0.0.1")' "$T_ROOT/ports.json"
+has "root needed: the bind to port 80" '.workloads[0].needsRoot and (.workloads[0].rootReasons | map(test("80")) | any)' "$T_ROOT/ports.json"
+
+start=$(date +%s)
+q_run profile --duration 2 -o "$T_ROOT/dur.json" "$IMG" -- sleep 100
+took=$(($(date +%s) - start))
+[ "$Q_RC" = 0 ] && [ "$took" -lt 30 ] && pass "--duration 2 ends a 100 s workload (exit 0, ${took} s)" ||
+	fail "--duration: exit $Q_RC after $took s" "$(cat "$Q_ERR")"
+has "… and its RBOM shows sleep ran" '.executables[] | select(.path | endswith("/sleep"))' "$T_ROOT/dur.json"
+
+q_run profile --probe-cmd 'test -x /usr/bin/python3.11 && cat /etc/os-release >/dev/null' \
+	-o "$T_ROOT/probe.json" "$IMG" -- sleep 100
+[ "$Q_RC" = 0 ] && pass "--probe-cmd runs inside the sandbox and ends the profile" ||
+	fail "--probe-cmd: exit $Q_RC" "$(cat "$Q_ERR")"
+has "the RBOM names the probe and its exit" '.workloads[0].probes[0] | test("^cmd: test -x .* \\(exit 0\\)$")' "$T_ROOT/probe.json"
+has "the probe itself is not traced" '[.files[].path] | index("/etc/os-release") == null' "$T_ROOT/probe.json"
+q_run profile --probe-cmd 'exit 3' -o "$T_ROOT/probe2.json" "$IMG" -- sleep 100
+[ "$Q_RC" = 3 ] && grep -q "a probe failed (exit 3)" "$Q_ERR" && [ -s "$T_ROOT/probe2.json" ] &&
+	pass "a failing probe: its exit code, said, and the RBOM still written" ||
+	fail "failing probe: exit $Q_RC" "$(cat "$Q_ERR")"
+
+q_run profile --merge "$R" "$T_ROOT/exit.json" "$T_ROOT/ports.json" -o "$T_ROOT/merged.json"
+[ "$Q_RC" = 0 ] && pass "--merge" || fail "--merge: exit $Q_RC" "$(cat "$Q_ERR")"
+has "merged: three workloads" '.workloads | length == 3' "$T_ROOT/merged.json"
+has "merged: files of each" \
+	'[.files[].path] | (index("/no/such/file") != null) and (index("/tmp/written") != null)' "$T_ROOT/merged.json"
+has "merged: ports of the third" '.ports | map(.port) | index(8123) != null' "$T_ROOT/merged.json"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "the merged RBOM is valid too" python3 tests/unit/validate_schema.py docs/rbom.schema.json "$T_ROOT/merged.json"
+fi
+jq '.image.manifestDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"' "$R" >"$T_ROOT/other.json"
+q_run profile --merge "$R" "$T_ROOT/other.json" -o "$T_ROOT/bad.json"
+[ "$Q_RC" = 3 ] && grep -q "different images" "$Q_ERR" && [ ! -e "$T_ROOT/bad.json" ] &&
+	pass "--merge refuses profiles of different images, writes nothing" || fail "merge of other images: $Q_RC" "$(cat "$Q_ERR")"
+printf '{"schema": "something-else"}' >"$T_ROOT/notrbom.json"
+q_run profile --merge "$T_ROOT/notrbom.json" -o "$T_ROOT/bad.json"
+[ "$Q_RC" = 3 ] && grep -q "notrbom.json.*not a quench-rbom/1" "$Q_ERR" && pass "not an RBOM: exit 3, named" ||
+	fail "not an RBOM: $Q_RC" "$(cat "$Q_ERR")"
+
+q_run profile --format table -o "$T_ROOT/t.json" "$IMG" -- true
+grep -q "^packages: .* used, .* never touched" "$Q_ERR" && grep -q "^syscalls: " "$Q_ERR" &&
+	pass "--format table: a summary on stderr" || fail "table" "$(cat "$Q_ERR")"
+q_run profile "$IMG"
+[ "$Q_RC" = 2 ] && pass "no -o: usage error" || fail "no -o: exit $Q_RC"
+t_finish

@@ -1,0 +1,331 @@
+/* trace/sandbox: --mount specs, users from /etc/passwd, the command and
+ * environment from a config, ld.so.cache parsing (the host's real cache
+ * and hostile ones), and a held start that a ptrace tracer seizes. */
+#include "trace/trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+static void t_mount_parse(void **state)
+{
+	(void)state;
+	struct sandbox_mount m;
+	struct qerr err = QERR_INIT;
+	assert_int_equal(sandbox_mount_parse("/data:/models:ro", &m, &err), 0);
+	assert_string_equal(m.src, "/data");
+	assert_string_equal(m.dst, "/models");
+	assert_true(m.ro);
+	sandbox_mount_release(&m);
+	assert_int_equal(sandbox_mount_parse("/a://x//y/:rw", &m, &err), 0);
+	assert_string_equal(m.dst, "/x/y");
+	assert_false(m.ro);
+	sandbox_mount_release(&m);
+	char cwd[PATH_MAX];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(sandbox_mount_parse("rel/dir:/d", &m, &err), 0);
+	char *want = xasprintf("%s/rel/dir", cwd);
+	assert_string_equal(m.src, want);
+	free(want);
+	sandbox_mount_release(&m);
+	static const char *const bad[] = { "nocolon", ":/x", "/a:", "/a:rel", "/a:/",
+					   "/a:/x/../y", "/a:/x:rx", "/a:/x:ro:extra" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = (struct qerr)QERR_INIT;
+		assert_int_equal(sandbox_mount_parse(bad[i], &m, &err), -1);
+		assert_non_null(strstr(err.msg, "mount"));
+	}
+}
+
+static const char passwd[] =
+	"root:x:0:0:root:/root:/bin/bash\n"
+	"broken line without colons\n"
+	"evil:x:notanumber:0::/:/bin/sh\n"
+	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+	"app:x:1000:1001:App:/home/app:/bin/sh";   /* no final newline */
+static const char group[] = "root:x:0:\nstaff:x:50:\nnogroup:x:65534:\n";
+
+static void t_user_lookup(void **state)
+{
+	(void)state;
+	struct qerr err = QERR_INIT;
+	uid_t u;
+	gid_t g;
+	char *home;
+	struct { const char *spec; uid_t u; gid_t g; const char *home; } ok[] = {
+		{ NULL, 0, 0, "/root" },          { "", 0, 0, "/root" },
+		{ "nobody", 65534, 65534, "/nonexistent" }, { "app", 1000, 1001, "/home/app" },
+		{ "1000", 1000, 1001, "/home/app" }, { "1234", 1234, 0, NULL },
+		{ "1234:5", 1234, 5, NULL },       { "app:staff", 1000, 50, "/home/app" },
+		{ "0:0", 0, 0, "/root" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		assert_int_equal(sandbox_user_lookup(ok[i].spec, passwd, group, &u, &g, &home, &err), 0);
+		assert_int_equal(u, ok[i].u);
+		assert_int_equal(g, ok[i].g);
+		if (ok[i].home)
+			assert_string_equal(home, ok[i].home);
+		else
+			assert_null(home);
+		free(home);
+	}
+	static const char *const bad[] = { "evil", "nosuch", "4294967295", "app:nosuchgroup",
+					   "../../etc/passwd", "-1" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(sandbox_user_lookup(bad[i], passwd, group, &u, &g, &home, &err), -1);
+		assert_null(home);
+	}
+	/* No /etc/passwd in the image: numbers only. */
+	assert_int_equal(sandbox_user_lookup("7:8", NULL, NULL, &u, &g, &home, &err), 0);
+	assert_int_equal(u, 7);
+	assert_int_equal(g, 8);
+	assert_int_equal(sandbox_user_lookup("root", NULL, NULL, &u, &g, &home, &err), -1);
+	assert_non_null(strstr(err.msg, "'root'"));
+}
+
+static void t_argv_env(void **state)
+{
+	(void)state;
+	struct image_config cfg = { 0 };
+	strvec_push(&cfg.entrypoint, "ep");
+	strvec_push(&cfg.cmd, "c1");
+	strvec_push(&cfg.env, "A=1");
+	strvec_push(&cfg.env, "NOEQUALS");
+	struct strvec ep = STRVEC_INIT, cmd = STRVEC_INIT, argv = STRVEC_INIT;
+	struct qerr err = QERR_INIT;
+	assert_int_equal(sandbox_argv(&cfg, NULL, NULL, &argv, &err), 0);
+	assert_int_equal(argv.n, 2);
+	assert_string_equal(argv.v[1], "c1");
+	strvec_clear(&argv);
+	strvec_push(&cmd, "x");
+	assert_int_equal(sandbox_argv(&cfg, NULL, &cmd, &argv, &err), 0);
+	assert_string_equal(argv.v[0], "ep");
+	assert_string_equal(argv.v[1], "x");
+	strvec_clear(&argv);
+	strvec_push(&ep, "new");
+	assert_int_equal(sandbox_argv(&cfg, &ep, NULL, &argv, &err), 0);
+	assert_int_equal(argv.n, 1);   /* the image's cmd goes with its entrypoint */
+	strvec_clear(&argv);
+	struct image_config empty = { 0 };
+	assert_int_equal(sandbox_argv(&empty, NULL, NULL, &argv, &err), -1);
+	assert_non_null(strstr(err.msg, "no command"));
+
+	struct strvec over = STRVEC_INIT, env = STRVEC_INIT;
+	strvec_push(&over, "A=2");
+	strvec_push(&over, "B=3");
+	sandbox_env(&cfg, &over, &env);
+	assert_int_equal(env.n, 3);
+	assert_string_equal(env.v[0], "A=2");
+	assert_string_equal(env.v[1], "B=3");
+	assert_true(str_starts_with(env.v[2], "PATH=/usr/local/sbin:"));
+	strvec_clear(&env);
+	strvec_clear(&over);
+	strvec_clear(&ep);
+	strvec_clear(&cmd);
+	image_config_release(&cfg);
+}
+
+struct found {
+	size_t n;
+	bool libc;
+};
+
+static void on_entry(void *ctx, const char *name, const char *path)
+{
+	struct found *f = ctx;
+	f->n++;
+	struct stat st;
+	if (!strcmp(name, "libc.so.6") && stat(path, &st) == 0)
+		f->libc = true;
+}
+
+static void t_ldcache_host(void **state)
+{
+	(void)state;
+	char *data;
+	size_t len;
+	struct qerr err = QERR_INIT;
+	if (read_file_at(AT_FDCWD, "/etc/ld.so.cache", 64 << 20, &data, &len, &err) < 0)
+		skip();
+	struct found f = { 0 };
+	assert_int_equal(ldcache_parse(data, len, on_entry, &f, &err), 0);
+	assert_true(f.n > 10);
+	assert_true(f.libc);
+	/* Every truncation is refused or parsed within bounds. */
+	for (size_t cut = 0; cut < len; cut += len / 97 + 1) {
+		struct found g = { 0 };
+		ldcache_parse(data, cut, on_entry, &g, &err);
+		assert_true(g.n <= f.n);
+	}
+	free(data);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void t_ldcache_crafted(void **state)
+{
+	(void)state;
+	/* Old table (one entry) then the new format, 8-aligned: 16 + 12 = 28 → 32. */
+	unsigned char buf[256] = { 0 };
+	memcpy(buf, "ld.so-1.7.0", 11);
+	put32(buf + 12, 1);
+	unsigned char *h = buf + 32;
+	memcpy(h, "glibc-ld.so.cache1.1", 20);
+	put32(h + 20, 2);
+	unsigned char *e = h + 48;
+	put32(e + 4, 120);
+	put32(e + 8, 130);
+	put32(e + 24 + 4, 140);
+	put32(e + 24 + 8, 5000);   /* off the end: skipped */
+	memcpy(h + 120, "libcuda.so.1", 13);
+	memcpy(h + 130, "/x/libcuda", 11);
+	memcpy(h + 140, "libz.so.1", 10);
+	struct found f = { 0 };
+	struct qerr err = QERR_INIT;
+	assert_int_equal(ldcache_parse(buf, sizeof(buf), on_entry, &f, &err), 0);
+	assert_int_equal(f.n, 1);
+	put32(h + 20, 0x7fffffff);   /* more entries than bytes */
+	assert_int_equal(ldcache_parse(buf, sizeof(buf), on_entry, &f, &err), -1);
+	put32(buf + 12, 0xffffffff);
+	assert_int_equal(ldcache_parse(buf, sizeof(buf), on_entry, &f, &err), -1);
+	assert_int_equal(ldcache_parse("junk", 4, on_entry, &f, &err), -1);
+}
+
+static void t_gpu_names(void **state)
+{
+	(void)state;
+	assert_true(gpu_driver_lib("libcuda.so.1"));
+	assert_true(gpu_driver_lib("libcuda.so.550.54.15"));
+	assert_true(gpu_driver_lib("libnvidia-ml.so.1"));
+	assert_true(gpu_driver_lib("libnvidia-ptxjitcompiler.so.1"));
+	assert_false(gpu_driver_lib("libcudart.so.12"));   /* the image's, not the driver's */
+	assert_false(gpu_driver_lib("libcublas.so.12"));
+	assert_false(gpu_driver_lib("libnvidia-"));
+	assert_false(gpu_driver_lib("libc.so.6"));
+}
+
+/* ---- a real sandbox over the host's /usr (merged-usr: bin/sh, the loader
+ * and libc are all under it) ---- */
+
+static bool userns_allowed(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : 1);
+	int st;
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st);
+}
+
+static struct sandbox *start_usr(const char *script, const struct sock_fprog *filter, bool hold)
+{
+	if (access("/usr/bin/sh", X_OK) < 0 || !userns_allowed()) {
+		print_message("no /usr/bin/sh or no user namespaces here\n");
+		return NULL;
+	}
+	static char *envp[] = { "PATH=/bin", NULL };
+	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
+	struct sandbox_spec spec = { .rootfs = "/usr", .argv = argv, .envp = envp,
+				     .seccomp = filter, .hold = hold };
+	struct sandbox *sb = NULL;
+	struct qerr err = QERR_INIT;
+	if (sandbox_start(&spec, &sb, &err) < 0)
+		fail_msg("sandbox_start: %s", err.msg);
+	return sb;
+}
+
+static void t_hold_and_seize(void **state)
+{
+	(void)state;
+	struct sandbox *sb = start_usr("exit 3", NULL, true);
+	if (!sb)
+		skip();
+	pid_t pid = sandbox_workload_pid(sb);
+	/* Our pid for it, and 2 inside (the init is 1). */
+	char path[64], *status;
+	size_t len;
+	struct qerr err = QERR_INIT;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	assert_int_equal(read_file_at(AT_FDCWD, path, 1 << 16, &status, &len, &err), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "NSpid:\t%d\t2\n", (int)pid);
+	assert_non_null(strstr(status, want));
+	free(status);
+	/* Held: nothing ran yet; a tracer seizes it and sees its exec. */
+	assert_int_equal(ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXEC), 0);
+	assert_int_equal(sandbox_release(sb, &err), 0);
+	int st;
+	assert_int_equal(waitpid(pid, &st, __WALL), pid);
+	assert_true(WIFSTOPPED(st));
+	assert_int_equal(st >> 8, SIGTRAP | (PTRACE_EVENT_EXEC << 8));
+	assert_int_equal(ptrace(PTRACE_CONT, pid, 0, 0), 0);
+	assert_int_equal(waitpid(pid, &st, __WALL), pid);
+	assert_true(WIFEXITED(st));
+	int code = -1;
+	assert_int_equal(sandbox_wait(sb, &code, &err), 0);
+	assert_int_equal(code, 3);
+	sandbox_free(sb);
+}
+
+static void t_seccomp(void **state)
+{
+	(void)state;
+	/* mkdir and mkdirat fail with EACCES; everything else is allowed. */
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+#if defined(__x86_64__)
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+#else
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_AARCH64, 1, 0),
+#endif
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef __NR_mkdir
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdir, 2, 0),
+#else
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdirat, 2, 0),
+#endif
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mkdirat, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+	};
+	struct sock_fprog prog = { (unsigned short)ARRAY_SIZE(f), f };
+	const char *script = "mkdir /tmp/d 2>/dev/null && exit 0; exit 9";
+	struct qerr err = QERR_INIT;
+	int code = -1;
+	struct sandbox *sb = start_usr(script, NULL, false);
+	if (!sb)
+		skip();
+	assert_int_equal(sandbox_wait(sb, &code, &err), 0);
+	assert_int_equal(code, 0);
+	sandbox_free(sb);
+	sb = start_usr(script, &prog, false);
+	assert_int_equal(sandbox_wait(sb, &code, &err), 0);
+	assert_int_equal(code, 9);
+	sandbox_free(sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_mount_parse),   cmocka_unit_test(t_user_lookup),
+		cmocka_unit_test(t_argv_env),      cmocka_unit_test(t_ldcache_host),
+		cmocka_unit_test(t_ldcache_crafted), cmocka_unit_test(t_gpu_names),
+		cmocka_unit_test(t_hold_and_seize), cmocka_unit_test(t_seccomp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
