@@ -40,6 +40,8 @@ const struct verb verbs[] = {
 	  "usage: quench profile [run's options] [--duration SECONDS] [--probe-cmd CMD]...\n"
 	  "                      [--format table|json] -o RBOM IMAGE [--] [CMD ARG...]\n"
 	  "       quench profile --merge RBOM... -o RBOM\n" },
+	{ "__probe-http", cmd_probe_http, NULL,
+	  "usage: quench __probe-http FILE [WAIT_SECONDS] (internal: quench profile runs it)\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",
 	  "usage: quench cache [list | dir | prune [--all | --older-than DAYS]]\n" },
 	{ "help", cmd_help, "show help for quench or a verb", "usage: quench help [VERB]\n" },

@@ -15,7 +15,8 @@ static void print_overview(FILE *f)
 		   "quench hardens container images: inventory, scan, profile, harden, prove.\n\n"
 		   "verbs:\n");
 	for (const struct verb *v = verbs; v->name; v++)
-		fprintf(f, "  %-10s %s\n", v->name, v->summary);
+		if (v->summary)   /* internal verbs have none */
+			fprintf(f, "  %-10s %s\n", v->name, v->summary);
 	fprintf(f, "\nimages: oci:DIR[:TAG|@DIGEST]  oci-archive:FILE[:TAG]  "
 		   "docker-archive:FILE[:REPO:TAG]  rootfs:DIR|FILE.tar\n"
 		   "common options: -o FILE  --format table|json  -q  -v  --help\n"
@@ -34,7 +35,7 @@ int cmd_help(int argc, char **argv)
 		fprintf(stderr, "quench: help: '%s' is not a verb\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	printf("%s\n%s", v->summary, v->usage);
+	printf("%s\n%s", v->summary ? v->summary : "(internal)", v->usage);
 	printf("\ncommon options: -o FILE  --format table|json  -q  -v  --help\n");
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,12 +20,14 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { OPT_DURATION = 256, OPT_PROBE_CMD, OPT_MERGE };
+enum { OPT_DURATION = 256, OPT_PROBE_CMD, OPT_PROBE_HTTP, OPT_PROBE_HTTP_FILE, OPT_PROBE_WAIT,
+       OPT_MERGE };
 
 /* How long the workload gets between SIGTERM and SIGKILL when we end it. */
 #define PROFILE_GRACE_MS 5000
@@ -34,6 +37,10 @@ struct profile_args {
 	struct workload_opts w;
 	uint64_t duration;          /* seconds; 0: until the workload exits */
 	struct strvec probe_cmds;
+	struct strvec probe_urls;   /* --probe-http: GETs */
+	const char *probe_http_file;
+	uint64_t probe_wait;        /* seconds an HTTP probe waits for the port */
+	char *http_file;            /* every HTTP request, written for __probe-http */
 	bool merge;
 	int n_merge;                /* RBOM files, from argv[optind] */
 };
@@ -83,46 +90,66 @@ static void end_workload(struct watch *w)
 		kill(sandbox_init_pid(w->sb), SIGKILL);
 }
 
-/* A probe: a shell command run inside the sandbox's namespaces, untraced.
- * The tracer waits on any child of ours, so the probe's status comes back
- * through a pipe from an intermediate process, never from waitpid. */
-static int probe_spawn(struct watch *w, const char *cmd, int *status_fd)
+/* A probe runs in (some of) the sandbox's namespaces, untraced. The tracer
+ * waits on any child of ours, so the probe's status comes back through a
+ * pipe from an intermediate process, never from waitpid; its stdout (when
+ * out_fd is wanted) through another. */
+struct probe {
+	char *const *argv;
+	int ns;                      /* CLONE_NEW* to join */
+	bool in_root;                /* chdir to the sandbox's / (with its mount namespace) */
+};
+
+/* The child side: async-signal-safe only (we forked a threaded process). */
+static void probe_child(struct watch *w, const struct probe *pr, int pidfd, int st_fd, int out_fd)
 {
-	int p[2];
-	int pidfd = (int)syscall(SYS_pidfd_open, sandbox_init_pid(w->sb), 0);
-	if (pidfd < 0 || pipe2(p, O_CLOEXEC) < 0) {
-		if (pidfd >= 0)
-			close(pidfd);
-		return -1;
-	}
-	char *const argv[] = { "sh", "-c", (char *)cmd, NULL };
-	pid_t a = fork();
-	if (a == 0) {   /* async-signal-safe from here: we forked a threaded process */
-		int st = 126 << 8;
-		if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-					 CLONE_NEWIPC | CLONE_NEWUTS) == 0) {
-			pid_t b = fork();
-			if (b == 0) {
-				sigset_t none;
-				sigemptyset(&none);
-				sigprocmask(SIG_SETMASK, &none, NULL);
-				if (chdir("/") == 0)
-					execve("/bin/sh", argv, w->a->w.envp.v);
-				_exit(127);
-			}
-			while (b > 0 && waitpid(b, &st, 0) < 0 && errno == EINTR)
-				;
+	int st = 126 << 8;
+	if (setns(pidfd, pr->ns) == 0) {
+		pid_t b = fork();
+		if (b == 0) {
+			sigset_t none;
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			if (out_fd >= 0)
+				dup2(out_fd, STDOUT_FILENO);
+			if (!pr->in_root || chdir("/") == 0)
+				execve(pr->argv[0], pr->argv, w->a->w.envp.v);
+			_exit(127);
 		}
-		ssize_t n = write(p[1], &st, sizeof(st));
-		_exit(n == sizeof(st) ? 0 : 1);
+		while (b > 0 && waitpid(b, &st, 0) < 0 && errno == EINTR)
+			;
 	}
-	close(p[1]);
-	close(pidfd);
+	ssize_t n = write(st_fd, &st, sizeof(st));
+	_exit(n == sizeof(st) ? 0 : 1);
+}
+
+static int probe_spawn(struct watch *w, const struct probe *pr, int *st_fd, int *out_fd)
+{
+	int st[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int pidfd = (int)syscall(SYS_pidfd_open, sandbox_init_pid(w->sb), 0);
+	pid_t a = -1;
+	if (pidfd >= 0 && pipe2(st, O_CLOEXEC) == 0 && (!out_fd || pipe2(out, O_CLOEXEC) == 0))
+		a = fork();
+	if (a == 0)
+		probe_child(w, pr, pidfd, st[1], out[1]);
+	int saved = errno;
+	if (pidfd >= 0)
+		close(pidfd);
+	if (st[1] >= 0)
+		close(st[1]);
+	if (out[1] >= 0)
+		close(out[1]);
 	if (a < 0) {
-		close(p[0]);
+		if (st[0] >= 0)
+			close(st[0]);
+		if (out[0] >= 0)
+			close(out[0]);
+		errno = saved;
 		return -1;
 	}
-	*status_fd = p[0];
+	*st_fd = st[0];
+	if (out_fd)
+		*out_fd = out[0];
 	return 0;
 }
 
@@ -131,26 +158,87 @@ static int exit_code_of(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
 }
 
-static void run_probe(struct watch *w, const char *cmd)
+/* Wait for a probe, forwarding signals, reading its output lines into the
+ * notes; its exit status, or -1 when the workload ended first. */
+static int probe_wait(struct watch *w, int st_fd, int out_fd)
 {
-	int fd, st = -1;
-	if (probe_spawn(w, cmd, &fd) < 0) {
-		strvec_take(&w->probes, xasprintf("cmd: %s (could not start: %s)", cmd,
-						  strerror(errno)));
+	struct strbuf buf = STRBUF_INIT;
+	struct pollfd pfd[2] = { { .fd = st_fd, .events = POLLIN }, { .fd = out_fd, .events = POLLIN } };
+	while (!atomic_load(&w->done) && poll(pfd, 1, 0) == 0) {
+		if (out_fd >= 0 && poll(pfd + 1, 1, 0) > 0) {
+			char chunk[4096];
+			ssize_t n = read(out_fd, chunk, sizeof(chunk));
+			if (n > 0 && buf.len < (1u << 20))
+				strbuf_add(&buf, chunk, (size_t)n);
+			else if (n <= 0)
+				pfd[1].fd = -1, out_fd = -1;
+			continue;
+		}
+		forward_signals(w, 50);
+	}
+	int st = -1;
+	if (read(st_fd, &st, sizeof(st)) != sizeof(st))
+		st = -1;
+	/* The probe is over: what it wrote is all there, up to EOF. */
+	for (ssize_t n = 1; st != -1 && out_fd >= 0 && n > 0 && buf.len < (1u << 20);) {
+		char chunk[4096];
+		n = read(out_fd, chunk, sizeof(chunk));
+		if (n > 0)
+			strbuf_add(&buf, chunk, (size_t)n);
+	}
+	for (char *line = buf.buf, *nl; line && *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (nl > line)
+			strvec_take(&w->probes, xstrndup(line, (size_t)(nl - line)));
+		if (!*nl)
+			break;
+	}
+	strbuf_release(&buf);
+	return st;
+}
+
+static void note_probe(struct watch *w, const char *what, int st)
+{
+	int code = st == -1 ? 125 : exit_code_of(st);
+	strvec_take(&w->probes, st == -1 ? xasprintf("%s (ended with the workload)", what)
+					 : xasprintf("%s (exit %d)", what, code));
+	if (code && !w->probe_failed)
+		w->probe_failed = code;
+}
+
+static void run_probe_cmd(struct watch *w, const char *cmd)
+{
+	char *const argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	struct probe pr = { argv, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+					  CLONE_NEWIPC | CLONE_NEWUTS, true };
+	cleanup_free char *what = xasprintf("cmd: %s", cmd);
+	int fd;
+	if (probe_spawn(w, &pr, &fd, NULL) < 0) {
+		strvec_take(&w->probes, xasprintf("%s (could not start: %s)", what, strerror(errno)));
 		w->probe_failed = w->probe_failed ? w->probe_failed : 126;
 		return;
 	}
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	while (!atomic_load(&w->done) && poll(&pfd, 1, 0) == 0)
-		forward_signals(w, 100);
-	if (read(fd, &st, sizeof(st)) != sizeof(st))
-		st = -1;
+	note_probe(w, what, probe_wait(w, fd, -1));
 	close(fd);
-	int code = st == -1 ? 125 : exit_code_of(st);
-	strvec_take(&w->probes, st == -1 ? xasprintf("cmd: %s (ended with the workload)", cmd)
-					 : xasprintf("cmd: %s (exit %d)", cmd, code));
-	if (code && !w->probe_failed)
-		w->probe_failed = code;
+}
+
+/* The HTTP requests, sent by quench itself (__probe-http) from inside the
+ * sandbox's network namespace: 127.0.0.1 is the workload's. */
+static void run_probe_http(struct watch *w)
+{
+	char wait[24];
+	snprintf(wait, sizeof(wait), "%" PRIu64, w->a->probe_wait);
+	char *const argv[] = { "/proc/self/exe", "__probe-http", w->a->http_file, wait, NULL };
+	struct probe pr = { argv, CLONE_NEWUSER | CLONE_NEWNET, false };
+	int fd, out;
+	if (probe_spawn(w, &pr, &fd, &out) < 0) {
+		strvec_take(&w->probes, xasprintf("http: could not start: %s", strerror(errno)));
+		w->probe_failed = w->probe_failed ? w->probe_failed : 126;
+		return;
+	}
+	note_probe(w, "http", probe_wait(w, fd, out));
+	close(fd);
+	close(out);
 }
 
 static void *watch_main(void *arg)
@@ -158,9 +246,11 @@ static void *watch_main(void *arg)
 	struct watch *w = arg;
 	const struct profile_args *a = w->a;
 	int64_t start = (int64_t)now_ms();
-	if (a->probe_cmds.n) {
+	if (a->probe_cmds.n || a->http_file) {
+		if (a->http_file)
+			run_probe_http(w);
 		for (size_t i = 0; i < a->probe_cmds.n && !atomic_load(&w->done); i++)
-			run_probe(w, a->probe_cmds.v[i]);
+			run_probe_cmd(w, a->probe_cmds.v[i]);
 		if (!atomic_load(&w->done))
 			end_workload(w);
 		return NULL;
@@ -269,9 +359,43 @@ static int exit_code(const struct watch *w, const struct traced *tr)
 	return w->ended_by_us ? EXIT_OK : exit_code_of(tr->status);
 }
 
+/* --probe-http URLs and --probe-http-file requests, as one file for
+ * __probe-http (checked here, so a bad file fails before anything runs). */
+static int write_http_requests(struct profile_args *a, struct qerr *err)
+{
+	json_t *reqs = json_array();
+	if (a->probe_http_file) {
+		json_t *f;
+		if (probe_http_load(a->probe_http_file, &f, err) < 0) {
+			json_decref(reqs);
+			return -1;
+		}
+		json_array_extend(reqs, f);
+		json_decref(f);
+	}
+	for (size_t i = 0; i < a->probe_urls.n; i++)
+		json_array_append_new(reqs, json_pack("{s:s, s:s}", "method", "GET", "url",
+						      a->probe_urls.v[i]));
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	a->http_file = xasprintf("%s/quench-probe-XXXXXX", tmp);
+	int fd = mkstemp(a->http_file);
+	char *text = json_dumps(reqs, JSON_COMPACT);
+	int rc = fd >= 0 && text ? write_all(fd, text, strlen(text), err) : -1;
+	if (fd < 0)
+		rc = q_error(err, errno, "create '%s'", a->http_file);
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	json_decref(reqs);
+	/* __probe-http reads it after joining the sandbox's user namespace. */
+	return rc < 0 ? -1 : chmod(a->http_file, 0644);
+}
+
 static int profile_image(struct profile_args *a, const char *ref)
 {
 	struct qerr err = QERR_INIT;
+	if ((a->probe_urls.n || a->probe_http_file) && write_http_requests(a, &err) < 0)
+		return fail("profile", &err);
 	struct image *img = open_image_arg(ref, a->w.platform, &err);
 	if (!img || workload_spec(&a->w, img, &err) < 0) {
 		image_free(img);
@@ -354,6 +478,9 @@ static int parse_args(struct profile_args *a, int argc, char **argv)
 		WORKLOAD_LONGOPTS,
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "probe-cmd", required_argument, NULL, OPT_PROBE_CMD },
+		{ "probe-http", required_argument, NULL, OPT_PROBE_HTTP },
+		{ "probe-http-file", required_argument, NULL, OPT_PROBE_HTTP_FILE },
+		{ "probe-wait", required_argument, NULL, OPT_PROBE_WAIT },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -373,9 +500,16 @@ static int parse_args(struct profile_args *a, int argc, char **argv)
 					   optarg);
 		else if (c == OPT_PROBE_CMD)
 			strvec_push(&a->probe_cmds, optarg);
+		else if (c == OPT_PROBE_HTTP)
+			strvec_push(&a->probe_urls, optarg);
+		else if (c == OPT_PROBE_HTTP_FILE)
+			a->probe_http_file = optarg;
+		else if (c == OPT_PROBE_WAIT && parse_u64(optarg, 86400, &a->probe_wait) < 0)
+			return usage_error("profile", "--probe-wait '%s' is not a number of seconds",
+					   optarg);
 		else if (c == OPT_MERGE)
 			a->merge = true;
-		else if (c != OPT_DURATION)
+		else if (c != OPT_DURATION && c != OPT_PROBE_WAIT)
 			return usage_error("profile", "unknown option");
 	}
 	if (a->merge)
@@ -395,11 +529,16 @@ static int parse_args(struct profile_args *a, int argc, char **argv)
 
 int cmd_profile(int argc, char **argv)
 {
-	struct profile_args a = { .probe_cmds = STRVEC_INIT };
+	struct profile_args a = { .probe_cmds = STRVEC_INIT, .probe_urls = STRVEC_INIT,
+				  .probe_wait = 60 };
 	int rc = parse_args(&a, argc, argv);
 	if (rc == EXIT_OK)
 		rc = a.merge ? merge(&a, argv) : profile_image(&a, argv[optind]);
 	workload_release(&a.w);
 	strvec_clear(&a.probe_cmds);
+	strvec_clear(&a.probe_urls);
+	if (a.http_file)
+		unlink(a.http_file);
+	free(a.http_file);
 	return rc;
 }

@@ -312,4 +312,13 @@ int rbom_merge(json_t *const *docs, size_t n, json_t **out, struct qerr *err);
 /* The summary a person reads. */
 void rbom_print_table(FILE *out, json_t *doc);
 
+/* ---- HTTP probes (probe_http.c) ---- */
+
+/* A JSON array of requests ({method, url, headers, body}), checked. */
+int probe_http_load(const char *path, json_t **out, struct qerr *err);
+/* Send each once its port accepts (waiting up to wait_s in all); one line
+ * per request on report ("http: GET URL -> 200"). -1 when one got no
+ * answer. */
+int probe_http_run(json_t *requests, unsigned wait_s, FILE *report);
+
 #endif

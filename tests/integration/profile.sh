@@ -9,6 +9,8 @@
 #   - ports: a TCP bind on 127.0.0.1; root needed for a bind to port 80
 #   - --duration ends a long workload (exit 0); --probe-cmd runs inside the
 #     sandbox and ends the profile; a failing probe is its exit code
+#   - --probe-http / --probe-http-file: requests sent once the port accepts,
+#     status codes recorded; a port that never accepts fails the probe
 #   - --merge: the union of two profiles; profiles of other images refused
 #   - --format table: a summary on stderr
 #   - bad RBOMs: exit 3, named
@@ -85,6 +87,34 @@ q_run profile --probe-cmd 'exit 3' -o "$T_ROOT/probe2.json" "$IMG" -- sleep 100
 [ "$Q_RC" = 3 ] && grep -q "a probe failed (exit 3)" "$Q_ERR" && [ -s "$T_ROOT/probe2.json" ] &&
 	pass "a failing probe: its exit code, said, and the RBOM still written" ||
 	fail "failing probe: exit $Q_RC" "$(cat "$Q_ERR")"
+
+# HTTP probes: a server that starts listening after a second; the probes
+# wait for the port, then send a GET and a POST from the requests file.
+server='import socket, time
+time.sleep(1)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8000)); s.listen()
+while True:
+    c, _ = s.accept(); req = c.recv(65536).decode()
+    code = "201 Created" if req.startswith("POST /x") and req.endswith("{\"n\": 1}") else "200 OK"
+    c.sendall(("HTTP/1.0 " + code + "\r\nContent-Length: 2\r\n\r\nhi").encode()); c.close()'
+printf '[{"method": "POST", "url": "http://127.0.0.1:8000/x", "headers": {"Content-Type": "application/json"}, "body": "{\\"n\\": 1}"}]' \
+	>"$T_ROOT/reqs.json"
+q_run profile --probe-http http://127.0.0.1:8000/ --probe-http-file "$T_ROOT/reqs.json" \
+	-o "$T_ROOT/http.json" "$IMG" -- python3 -c "$server"
+[ "$Q_RC" = 0 ] && pass "--probe-http: the profile ends after the requests (exit 0)" ||
+	fail "--probe-http: exit $Q_RC" "$(cat "$Q_ERR")"
+has "the GET's status is recorded" '.workloads[0].probes | index("http: GET http://127.0.0.1:8000/ -> 200") != null' "$T_ROOT/http.json"
+has "the POST (method, header, body from the file) got its 201" '.workloads[0].probes | index("http: POST http://127.0.0.1:8000/x -> 201") != null' "$T_ROOT/http.json"
+has "the server's bind is in the RBOM" '.ports[] | select(.kind == "bind" and .port == 8000)' "$T_ROOT/http.json"
+q_run profile --probe-http http://127.0.0.1:8001/ --probe-wait 2 -o "$T_ROOT/http2.json" "$IMG" -- sleep 100
+[ "$Q_RC" = 1 ] && grep -q "a probe failed" "$Q_ERR" &&
+	has "a port that never accepts: the probe fails, said in the RBOM" '.workloads[0].probes[0] | test("^http: GET http://127.0.0.1:8001/: ")' "$T_ROOT/http2.json" ||
+	fail "unanswered probe: exit $Q_RC" "$(cat "$Q_ERR")"
+printf '[{"url": "ftp://x"}]' >"$T_ROOT/badreqs.json"
+q_run profile --probe-http-file "$T_ROOT/badreqs.json" -o "$T_ROOT/http3.json" "$IMG" -- true
+[ "$Q_RC" = 3 ] && grep -q "badreqs.json.*request 0" "$Q_ERR" && [ ! -e "$T_ROOT/http3.json" ] &&
+	pass "a bad requests file: exit 3 before anything runs" || fail "bad requests: $Q_RC" "$(cat "$Q_ERR")"
 
 q_run profile --merge "$R" "$T_ROOT/exit.json" "$T_ROOT/ports.json" -o "$T_ROOT/merged.json"
 [ "$Q_RC" = 0 ] && pass "--merge" || fail "--merge: exit $Q_RC" "$(cat "$Q_ERR")"
