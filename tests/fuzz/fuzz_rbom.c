@@ -1,0 +1,37 @@
+/* Fuzz the RBOM reader, merge and summary: any file, loaded from a memfd,
+ * merged with itself, printed. */
+#include "trace/trace.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	int fd = memfd_create("rbom", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	struct qerr err = QERR_INIT;
+	json_t *doc;
+	if (rbom_load(path, &doc, &err) == 0) {
+		json_t *docs[2] = { doc, doc }, *merged;
+		if (rbom_merge(docs, 2, &merged, &err) == 0) {
+			FILE *null = fopen("/dev/null", "w");
+			if (null) {
+				rbom_print_table(null, merged);
+				fclose(null);
+			}
+			json_decref(merged);
+		}
+		json_decref(doc);
+	}
+	close(fd);
+	return 0;
+}
