@@ -38,6 +38,7 @@ const struct verb verbs[] = {
 	  "                  IMAGE [--] [CMD ARG...]\n" },
 	{ "profile", cmd_profile, "run an image's workload traced and write its RBOM",
 	  "usage: quench profile [run's options] [--duration SECONDS] [--probe-cmd CMD]...\n"
+	  "                      [--probe-http URL]... [--probe-http-file FILE] [--probe-wait S]\n"
 	  "                      [--format table|json] -o RBOM IMAGE [--] [CMD ARG...]\n"
 	  "       quench profile --merge RBOM... -o RBOM\n" },
 	{ "__probe-http", cmd_probe_http, NULL,
