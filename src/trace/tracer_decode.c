@@ -274,8 +274,11 @@ bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_sysc
 		if (tracee_read_mem(tp->tid, ARG(at ? 2 : 1), &a0, sizeof(a0)) < 0 ||
 		    tracee_read_str(tp->tid, a0, PATH_MAX, &pd->argv0) < 0)
 			pd->argv0 = xstrdup("");
-		/* the old image's libraries, before exec replaces them */
-		record_maps(t, tp->tgid, false);
+		/* the old image's libraries, before exec replaces them; but not
+		 * those of the held first process before its first exec: that
+		 * image is the launcher's (a fork of quench), not the workload's */
+		if (tp->tgid != t->first || t->first_execed)
+			record_maps(t, tp->tgid, false);
 		return true;
 	}
 	case SYS_bind: case SYS_connect:
@@ -468,6 +471,8 @@ void exec_done(struct tracer *t, struct tproc *tp)
 		}
 	}
 	record_maps(t, tp->tgid, true);
+	if (tp->tgid == t->first)
+		t->first_execed = true;
 	if (!exe)   /* execveat(fd, "", AT_EMPTY_PATH), or unreadable */
 		exe = tracee_link_path(t, tp->tgid, "exe");
 	if (!exe)

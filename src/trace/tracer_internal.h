@@ -46,6 +46,7 @@ struct tracer {
 	int root_dirfd;
 	char *root_prefix;   /* readlink of the root fd as we see it; "" for "/" */
 	int first_status;
+	bool first_execed;      /* the first process ran an exec: its image is the workload's */
 	bool ran;
 
 	struct tproc *threads;   /* open addressing on tid; tid 0 = free */

@@ -50,6 +50,8 @@ has "argv0 of the executable" '.executables[] | select(.path == "/usr/bin/python
 has "re's module read" '.files[] | select(.path == "/usr/lib/python3.11/re/__init__.py") | .uses | index("read")'
 has "libc loaded as a library, owned by libc6" \
 	'.libraries[] | select(.path | endswith("/libc.so.6")) | .package | test("libc6")'
+has "every library loaded is the image's, owned by a package (none of quench's own)" \
+	'(.libraries | length) > 0 and (.libraries | all(.package)) and ([.libraries[].path] | map(test("libjansson|libarchive|libcurl")) | any | not)'
 has "a missing file probed" '.files[] | select(.path == "/no/such/file") | .uses == ["missing"]'
 has "a file written" '.files[] | select(.path == "/tmp/written") | .uses | index("write")'
 has "packages used: libc6, python3.11-minimal" \
