@@ -100,14 +100,21 @@ static int fork_init(struct sandbox *sb, int child_sock, struct qerr *err)
 	struct sb_clone_args args = { .flags = flags, .pidfd = (uint64_t)(uintptr_t)&pidfd,
 				      .exit_signal = SIGCHLD };
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	/* Without clone3 (valgrind, seccomp policies that hide it): the old
+	 * call, fork-like, and a pidfd opened after. */
+	if (pid < 0 && errno == ENOSYS)
+		pid = syscall(SYS_clone, (unsigned long)(flags & ~(uint64_t)CLONE_PIDFD) | SIGCHLD,
+			      NULL, NULL, NULL, NULL);
 	if (pid < 0)
-		return q_error(err, errno, "sandbox: create namespaces (clone3)");
+		return q_error(err, errno, "sandbox: create namespaces (clone)");
 	if (pid == 0) {
 		close(sb->sock);
 		sb_child_main(&sb->plan, child_sock);
 	}
 	sb->init = (pid_t)pid;
-	sb->init_fd = pidfd;
+	sb->init_fd = pidfd >= 0 ? pidfd : pidfd_open(sb->init, 0);
+	if (sb->init_fd < 0)
+		return q_error(err, errno, "sandbox: pidfd of the init");
 	return 0;
 }
 

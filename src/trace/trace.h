@@ -44,6 +44,17 @@
  * (when given) → chdir(workdir) → execve. A tracer that seizes it while
  * held therefore sees the seccomp install and the exec.
  *
+ * Tracing: seize while held (PTRACE_SEIZE with PTRACE_O_EXITKILL, and
+ * TRACEEXEC/TRACECLONE… as needed), then sandbox_release. As its tracer you
+ * see the workload's exit first (waitpid on it); after that the init reaps
+ * it and reports, and sandbox_wait returns its exit code. tests/unit/
+ * test_sandbox.c does exactly this.
+ *
+ * Ids: as root, the user namespace maps every id to itself; otherwise only
+ * the workload's uid and gid exist inside, mapped to ours. The workload has
+ * no capability in the host's namespaces: with net_host it cannot bind
+ * ports below 1024.
+ *
  * Signals: sandbox_start blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and
  * SIGUSR2 in the calling thread (sandbox_free restores the mask);
  * sandbox_wait reads them and forwards them to the workload, except those a
