@@ -203,17 +203,6 @@ char *cat_cpe(const struct cat_pkg *p, const struct os_info *os)
 
 #define PURL_MAX 4096
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The n bytes at s, percent-decoded; NULL on a bad escape, or when the
  * result is not UTF-8 without NULs (it may end up in a JSON document). */
 static char *decode(const char *s, size_t n)
@@ -224,7 +213,7 @@ static char *decode(const char *s, size_t n)
 			strbuf_addc(&sb, s[i]);
 			continue;
 		}
-		int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+		int hi = i + 2 < n ? hex_value(s[i + 1]) : -1, lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
 		if (lo < 0) {
 			strbuf_release(&sb);
 			return NULL;

@@ -529,17 +529,6 @@ static int meta_xattr(struct tar_reader *tr, char *name, unsigned char *value, s
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* LIBARCHIVE.xattr names are URL-encoded. NULL if malformed. */
 static char *url_decode(const char *s, size_t n)
 {
@@ -550,8 +539,8 @@ static char *url_decode(const char *s, size_t n)
 			out[o++] = s[i];
 			continue;
 		}
-		int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-		int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+		int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
+		int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
 		if (hi < 0 || lo < 0) {
 			free(out);
 			return NULL;

@@ -141,14 +141,5 @@ char *report_status_text(const struct cat_pkg *p, const struct vuln_finding *f)
 
 json_t *report_str(const char *s)
 {
-	json_t *j = json_string(report_or_empty(s));
-	if (j)
-		return j;
-	char *copy = xstrdup(s);
-	for (unsigned char *p = (unsigned char *)copy; *p; p++)
-		if (*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
+	return json_string_lossy(report_or_empty(s));
 }

@@ -291,18 +291,9 @@ bool sbom_url_ok(const char *s)
 
 json_t *sbom_str(const char *s)
 {
-	json_t *j = json_string(s);
-	if (j)
-		return j;
 	/* Not UTF-8 (an image name is a path the user typed): a document
-	 * with '?' for the bad bytes beats one without the field. */
-	char *copy = xstrdup(s);
-	for (unsigned char *p = (unsigned char *)copy; *p; p++)
-		if (*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
+	 * with U+FFFD for the bad bytes beats one without the field. */
+	return json_string_lossy(s);
 }
 
 void sbom_set_str(json_t *obj, const char *key, const char *v)

@@ -42,24 +42,10 @@ static unsigned uses_of(json_t *a)
 	return u;
 }
 
-/* jansson refuses strings that are not UTF-8; a traced program may name
- * any bytes. */
+/* A traced program may name any bytes; jansson takes only UTF-8. */
 static json_t *str(const char *s)
 {
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	struct strbuf sb = STRBUF_INIT;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p >= 0x20 && *p < 0x7f)
-			strbuf_addc(&sb, (char)*p);
-		else
-			strbuf_addf(&sb, "\\x%02x", *p);
-	j = json_string(strbuf_str(&sb));
-	strbuf_release(&sb);
-	return j;
+	return s ? json_string_lossy(s) : json_null();
 }
 
 static const char *injected_host(const struct rbom_run *run, const char *path)

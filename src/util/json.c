@@ -47,3 +47,23 @@ char *json_dump_sorted(json_t *j, bool indent)
 		BUG("json_dumps failed");
 	return s;
 }
+
+json_t *json_string_lossy(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t left = strlen(s), n; left; p += n, left -= n) {
+		n = utf8_seq_len(p, left);
+		if (n)
+			strbuf_add(&sb, p, n);
+		else
+			strbuf_adds(&sb, "\xef\xbf\xbd");
+		n = n ? n : 1;
+	}
+	j = json_string(strbuf_str(&sb));
+	strbuf_release(&sb);
+	return j;
+}

@@ -145,6 +145,8 @@ bool str_ends_with(const char *s, const char *suffix);
 /* The length of the well-formed UTF-8 sequence at s (n bytes left; no
  * overlongs, surrogates or code points past U+10FFFF), 0 when there is none. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* The value of a hex digit, or -1. */
+int hex_value(char c);
 /* Are the n bytes at s well-formed UTF-8 without NULs? */
 bool utf8_valid(const char *s, size_t n);
 
@@ -225,5 +227,9 @@ json_t *json_get_obj(json_t *obj, const char *key);
 json_t *json_get_arr(json_t *obj, const char *key);
 /* Serialize deterministically (sorted keys, compact or indented). Caller frees. */
 char *json_dump_sorted(json_t *j, bool indent);
+/* A JSON string of s even when s is not UTF-8 (a path a traced program
+ * named, an image name a user typed): each byte that is not part of a
+ * well-formed sequence becomes U+FFFD rather than the field vanishing. */
+json_t *json_string_lossy(const char *s);
 
 #endif

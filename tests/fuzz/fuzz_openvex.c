@@ -1,23 +1,18 @@
 /* Fuzz the OpenVEX reader and the statement matcher (purl parsing and
  * matching included): any file, loaded from a memfd, applied to a small
  * report. */
+#include "fuzz_memfd.h"
 #include "vuln/vuln.h"
 
 #include <stdio.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	int fd = memfd_create("vex", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int fd = fuzz_memfd(data, size, path);
+	if (fd < 0)
+		return 0;
 	struct qerr err = QERR_INIT;
 	struct vex *v;
 	if (vex_load(path, &v, &err) == 0) {

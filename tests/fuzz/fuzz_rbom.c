@@ -1,23 +1,18 @@
 /* Fuzz the RBOM reader, merge and summary: any file, loaded from a memfd,
  * merged with itself, printed. */
+#include "fuzz_memfd.h"
 #include "trace/trace.h"
 
 #include <jansson.h>
 #include <stdio.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	int fd = memfd_create("rbom", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int fd = fuzz_memfd(data, size, path);
+	if (fd < 0)
+		return 0;
 	struct qerr err = QERR_INIT;
 	json_t *doc;
 	if (rbom_load(path, &doc, &err) == 0) {

@@ -144,3 +144,31 @@ q_ok() {
 q_error_line() {
 	[ "$(wc -l <"$Q_ERR")" = 1 ] && grep -q "^quench: $1: " "$Q_ERR"
 }
+
+# t_nobody_setup IMG: a copy of the OCI image IMG that nobody can read, in
+# $T_NOBODY (removed at exit); sets T_NOBODY_IMG and defines as_nobody CMD…
+# (runs CMD as nobody with its own HOME, cache and TMPDIR). Returns 1, after
+# a skip line, when nobody cannot run quench here (no unprivileged user
+# namespaces, or the binary is not reachable).
+t_nobody_setup() {
+	T_NOBODY=$(mktemp -d /tmp/quench-test-unpriv-XXXXXX)
+	chmod 755 "$T_NOBODY"
+	trap 'rm -rf "$T_NOBODY"; t_cleanup' EXIT
+	local img=$1 u=$T_NOBODY
+	cp -r "${img#oci:}" "$u/img" 2>/dev/null || cp -r "$(dirname "${img#oci:}")/oci" "$u/img"
+	chmod -R a+rX "$u/img"
+	mkdir "$u/home" && chown nobody "$u/home"
+	T_NOBODY_IMG="oci:$u/img"
+	[ "${img##*:}" != "${img#oci:}" ] && T_NOBODY_IMG="oci:$u/img:${img##*:}"
+	as_nobody() {
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			env HOME="$T_NOBODY/home" XDG_CACHE_HOME="$T_NOBODY/home/cache" TMPDIR="$T_NOBODY/home" "$@"
+	}
+	if ! as_nobody unshare -U true 2>/dev/null; then
+		skip "unprivileged runs" "this kernel refuses unprivileged user namespaces"
+		return 1
+	elif ! as_nobody test -x "$QUENCH"; then
+		skip "unprivileged runs" "nobody cannot execute $QUENCH"
+		return 1
+	fi
+}

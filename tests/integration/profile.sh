@@ -143,26 +143,12 @@ grep -q "^packages: .* used, .* never touched" "$Q_ERR" && grep -q "^syscalls: "
 q_run profile "$IMG"
 [ "$Q_RC" = 2 ] && pass "no -o: usage error" || fail "no -o: exit $Q_RC"
 # As an unprivileged user (user namespaces; ptrace of its own descendants).
-if command -v setpriv >/dev/null; then
-	u=$(mktemp -d /tmp/quench-test-unpriv-XXXXXX)
-	chmod 755 "$u"
-	cp -r "${IMG#oci:}" "$u/img" 2>/dev/null || cp -r "$(dirname "${IMG#oci:}")/oci" "$u/img"
-	chmod -R a+rX "$u/img"
-	mkdir "$u/home" && chown nobody "$u/home"
-	uimg="oci:$u/img"
-	[ "${IMG##*:}" != "${IMG#oci:}" ] && uimg="oci:$u/img:${IMG##*:}"
-	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$u/home" XDG_CACHE_HOME="$u/home/cache" TMPDIR="$u/home" "$@"; }
-	if ! as_nobody unshare -U true 2>/dev/null; then
-		skip "unprivileged profile" "this kernel refuses unprivileged user namespaces"
-	elif ! as_nobody test -x "$QUENCH"; then
-		skip "unprivileged profile" "nobody cannot execute $QUENCH"
-	else
-		out=$(as_nobody "$QUENCH" profile -o "$u/home/r.json" "$uimg" -- sh -c 'cat /etc/passwd >/dev/null; echo hi; exit 4' 2>"$u/err")
-		rc=$?
-		[ "$rc" = 4 ] && [ "$out" = hi ] && jq -e '.files[] | select(.path == "/etc/passwd") | .uses | index("read")' "$u/home/r.json" >/dev/null &&
-			pass "as nobody: profiled, exit code and output pass, the RBOM has what it read" ||
-			fail "as nobody: exit $rc" "$out $(cat "$u/err")"
-	fi
-	rm -rf "$u"
+if command -v setpriv >/dev/null && t_nobody_setup "$IMG"; then
+	u=$T_NOBODY
+	out=$(as_nobody "$QUENCH" profile -o "$u/home/r.json" "$T_NOBODY_IMG" -- sh -c 'cat /etc/passwd >/dev/null; echo hi; exit 4' 2>"$u/err")
+	rc=$?
+	[ "$rc" = 4 ] && [ "$out" = hi ] && jq -e '.files[] | select(.path == "/etc/passwd") | .uses | index("read")' "$u/home/r.json" >/dev/null &&
+		pass "as nobody: profiled, exit code and output pass, the RBOM has what it read" ||
+		fail "as nobody: exit $rc" "$out $(cat "$u/err")"
 fi
 t_finish

@@ -219,19 +219,8 @@ fi
 run "--gpu without a GPU: the sandbox still runs" 0 "ok" --gpu "$IMG" -- echo ok
 
 # --- unprivileged -------------------------------------------------------------
-u=$(mktemp -d /tmp/quench-test-unpriv-XXXXXX)
-chmod 755 "$u"
-cp -r "${IMG#oci:}" "$u/img" 2>/dev/null || cp -r "$(dirname "${IMG#oci:}")/oci" "$u/img"
-chmod -R a+rX "$u/img"
-mkdir "$u/home" && chown nobody "$u/home"
-uimg="oci:$u/img"
-[ "${IMG##*:}" != "${IMG#oci:}" ] && uimg="oci:$u/img:${IMG##*:}"
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$u/home" XDG_CACHE_HOME="$u/home/cache" TMPDIR="$u/home" "$@"; }
-if ! as_nobody unshare -U true 2>/dev/null; then
-	skip "unprivileged runs" "this kernel refuses unprivileged user namespaces"
-elif ! [ -x "$QUENCH" ] || ! as_nobody test -x "$QUENCH"; then
-	skip "unprivileged runs" "nobody cannot execute $QUENCH"
-else
+if t_nobody_setup "$IMG"; then
+	u=$T_NOBODY uimg=$T_NOBODY_IMG
 	out=$(as_nobody "$QUENCH" run "$uimg" -- sh -c 'id -u; echo hi >/tmp/f && cat /tmp/f; exit 4' 2>"$u/err")
 	rc=$?
 	[ "$rc" = 4 ] && [ "$out" = $'0\nhi' ] && pass "as nobody: runs as root of its user namespace, exit code passes" ||
@@ -239,7 +228,6 @@ else
 	out=$(as_nobody "$QUENCH" run --user 1000 "$uimg" -- id -u 2>"$u/err")
 	[ "$out" = 1000 ] && pass "as nobody: --user 1000" || fail "as nobody --user 1000" "$out $(cat "$u/err")"
 fi
-rm -rf "$u"
 
 # --- hostile images -----------------------------------------------------------
 # The tree's own links must only ever resolve inside it.
