@@ -24,13 +24,15 @@ const struct verb verbs[] = {
 	  "                 [--ca-file FILE] update\n"
 	  "       quench db [--db FILE] [--format table|json] status\n" },
 	{ "scan", cmd_scan, "match an image's packages against the advisory database",
-	  "usage: quench scan [--platform P] [--db FILE] [--format table|json|sarif|cyclonedx]\n"
-	  "                   [--fail-on SEVERITY] [--ignore-unfixed] [--include-os-owned]\n"
-	  "                   [--vex FILE]... [--max-db-age DAYS] [--no-cache] [-o FILE]\n"
+	  "usage: quench scan [--platform P] [--db FILE]\n"
+	  "                   [--format table|json|sarif|cyclonedx|openvex] [--fail-on SEVERITY]\n"
+	  "                   [--ignore-unfixed] [--include-os-owned] [--vex FILE]... [--rbom FILE]\n"
+	  "                   [--max-db-age DAYS] [--no-cache] [-o FILE]\n"
 	  "                   IMAGE | sbom:FILE\n"
 	  "  sbom:FILE  a CycloneDX or SPDX JSON SBOM instead of an image\n"
 	  "  sarif: SARIF 2.1.0 for code scanning; cyclonedx: the image's CycloneDX 1.6 BOM\n"
-	  "  with the findings as its vulnerabilities\n" },
+	  "  with the findings as its vulnerabilities; openvex: OpenVEX 0.2.0 (with --rbom:\n"
+	  "  reachable → affected, present → not_affected)\n" },
 	{ "run", cmd_run, "run an image's workload in a sandbox, without a daemon",
 	  "usage: quench run [--platform P] [--entrypoint CMD|JSON] [--env K[=V]]... [--user U[:G]]\n"
 	  "                  [--workdir DIR] [--mount SRC:DST[:ro]]... [--net none|host]\n"

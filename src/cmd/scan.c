@@ -7,6 +7,7 @@
 #include "catalog/catalog.h"
 #include "report/report.h"
 #include "sbom/sbom.h"
+#include "trace/trace.h"
 #include "vuln/vuln.h"
 
 #include <jansson.h>
@@ -15,7 +16,7 @@
 #include <time.h>
 
 enum { OPT_PLATFORM = 256, OPT_DB, OPT_FAIL_ON, OPT_IGNORE_UNFIXED, OPT_INCLUDE_OS_OWNED,
-       OPT_NO_CACHE, OPT_VEX, OPT_MAX_DB_AGE };
+       OPT_NO_CACHE, OPT_VEX, OPT_MAX_DB_AGE, OPT_RBOM };
 
 /* Older advisory data than this gets a warning (Trivy's and Grype's data
  * are rebuilt daily; a week old misses a week of fixes). */
@@ -24,7 +25,8 @@ enum { OPT_PLATFORM = 256, OPT_DB, OPT_FAIL_ON, OPT_IGNORE_UNFIXED, OPT_INCLUDE_
 struct scan_args {
 	struct common_opts co;
 	const char *platform, *db;
-	const char *doc_format;    /* sarif, cyclonedx; NULL: table or json */
+	const char *doc_format;    /* sarif, cyclonedx, openvex; NULL: table or json */
+	const char *rbom;          /* --rbom: classify findings by a runtime profile */
 	bool fail_on_set, ignore_unfixed, include_os_owned, no_cache;
 	enum cvss_severity fail_on;
 	struct strvec vex;          /* --vex files, applied in order */
@@ -37,10 +39,15 @@ static bool unfixed(const struct vuln_finding *f)
 	return !f->fixed;
 }
 
-/* Most severe first, then by package and id. */
+/* Reachable first (with --rbom), then most severe, then by package and id. */
 static int cmp_finding(const void *a, const void *b)
 {
 	const struct vuln_finding *x = a, *y = b;
+	/* With a runtime profile, what the workload can reach comes first. */
+	bool rx = x->reach && !strcmp(x->reach, "reachable");
+	bool ry = y->reach && !strcmp(y->reach, "reachable");
+	if (rx != ry)
+		return rx ? -1 : 1;
 	if (x->severity != y->severity)
 		return x->severity > y->severity ? -1 : 1;
 	int c = strcmp(x->package, y->package);
@@ -77,6 +84,12 @@ static json_t *finding_json(const struct catalog *c, const struct vuln_finding *
 	}
 	if (f->os_owned)
 		json_object_set_new(j, "osOwned", json_true());
+	if (f->reach) {
+		json_t *reach = json_pack("{s:s}", "class", f->reach);
+		if (f->reach_evidence)
+			json_object_set_new(reach, "evidence", json_string_lossy(f->reach_evidence));
+		json_object_set_new(j, "reachability", reach);
+	}
 	if (f->vex_status)
 		json_object_set_new(j, "vex", json_pack("{s:s, s:s?, s:s?}", "status", f->vex_status,
 							"justification", f->vex_justification,
@@ -84,30 +97,55 @@ static json_t *finding_json(const struct catalog *c, const struct vuln_finding *
 	return j;
 }
 
-static void print_table(FILE *out, const struct catalog *c, const struct vuln_report *r)
+static void print_counts(FILE *out, const struct vuln_report *r, const char *reach)
 {
-	fprintf(out, "%-9s %-18s %-28s %-26s %-26s %s\n", "SEVERITY", "ID", "PACKAGE",
-		"INSTALLED", "FIXED", "STATUS");
+	size_t by[CVSS_CRITICAL + 1] = { 0 }, n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct vuln_finding *f = &r->v[i];
+		if (reach && (!f->reach || strcmp(f->reach, reach)))
+			continue;
+		by[f->severity_source ? f->severity : CVSS_NONE]++;
+		n++;
+	}
+	fprintf(out, "%zu %s: %zu critical, %zu high, %zu medium, %zu low, %zu unknown\n", n,
+		reach ? reach : "findings", by[CVSS_CRITICAL], by[CVSS_HIGH], by[CVSS_MEDIUM],
+		by[CVSS_LOW], by[CVSS_NONE]);
+}
+
+static void print_table(FILE *out, const struct catalog *c, const struct vuln_report *r,
+			bool classes)
+{
+	fprintf(out, "%s%-9s %-18s %-28s %-26s %-26s %s\n", classes ? "CLASS      " : "",
+		"SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED", "STATUS");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct vuln_finding *f = &r->v[i];
 		const struct cat_pkg *p = &c->pkgs[f->pkg];
+		if (classes)
+			fprintf(out, "%-10s ", f->reach ? f->reach : "-");
 		fprintf(out, "%-9s %-18s %-28s %-26s %-26s %s%s\n", severity_label(f),
 			f->id, p->name, p->version, f->fixed ? f->fixed : "-", f->status,
 			f->os_owned ? " (os-owned)" : "");
 	}
-	size_t by[CVSS_CRITICAL + 1] = { 0 };
-	for (size_t i = 0; i < r->n; i++)
-		by[r->v[i].severity_source ? r->v[i].severity : CVSS_NONE]++;
-	fprintf(out, "\n%zu findings: %zu critical, %zu high, %zu medium, %zu low, %zu unknown\n",
-		r->n, by[CVSS_CRITICAL], by[CVSS_HIGH], by[CVSS_MEDIUM], by[CVSS_LOW], by[CVSS_NONE]);
+	fputc('\n', out);
+	print_counts(out, r, NULL);
+	if (classes) {
+		print_counts(out, r, "reachable");
+		print_counts(out, r, "present");
+	}
 	if (r->n_suppressed)
 		fprintf(out, "%zu suppressed by VEX statements (not_affected or fixed); "
 			     "--format json lists them\n", r->n_suppressed);
 }
 
-/* The image as the SARIF and CycloneDX documents name it. */
-static void subject_of(const struct image *img, struct report_subject *s)
+/* The image as the SARIF, CycloneDX and OpenVEX documents name it; a
+ * stored SBOM (no image) by the reference given. */
+static void subject_of(const struct image *img, const char *ref, struct report_subject *s)
 {
+	if (!img) {
+		*s = (struct report_subject){ .image = { .name = xstrdup(ref) },
+					      .tool_version = QUENCH_VERSION };
+		return;
+	}
 	const char **diff_ids = xcalloc(img->n_layers + 1, sizeof(*diff_ids));
 	for (size_t i = 0; i < img->n_layers; i++)
 		diff_ids[i] = img->layers[i].diff_id;
@@ -126,8 +164,31 @@ static void subject_release(struct report_subject *s)
 	free((void *)s->image.layer_digests);
 }
 
+/* RFC 3339 now, or SOURCE_DATE_EPOCH's time (reproducible documents). */
+static void timestamp_now(char buf[32])
+{
+	uint64_t sde;
+	const char *env = getenv("SOURCE_DATE_EPOCH");
+	time_t t = env && parse_u64(env, INT64_MAX, &sde) == 0 ? (time_t)sde : time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, 32, "1970-01-01T00:00:00Z");
+}
+
+static json_t *document(const struct scan_args *a, const struct report_subject *s,
+			const struct catalog *c, const struct vuln_report *r)
+{
+	if (!strcmp(a->doc_format, "sarif"))
+		return report_sarif(c, r, s);
+	if (!strcmp(a->doc_format, "cyclonedx"))
+		return report_cyclonedx(c, r, s);
+	char now[32];
+	timestamp_now(now);
+	return report_openvex(c, r, s, now);
+}
+
 static int render(const struct scan_args *a, const struct image *img, const struct catalog *c,
-		  const struct vuln_report *r)
+		  const struct vuln_report *r, const char *ref)
 {
 	struct qerr err = QERR_INIT;
 	struct output out;
@@ -135,9 +196,8 @@ static int render(const struct scan_args *a, const struct image *img, const stru
 		return fail("scan", &err);
 	if (a->doc_format) {
 		struct report_subject s;
-		subject_of(img, &s);
-		json_t *j = !strcmp(a->doc_format, "sarif") ? report_sarif(c, r, &s)
-							    : report_cyclonedx(c, r, &s);
+		subject_of(img, ref, &s);
+		json_t *j = document(a, &s, c, r);
 		char *text = json_dump_sorted(j, true);
 		fprintf(out.f, "%s\n", text);
 		free(text);
@@ -157,7 +217,7 @@ static int render(const struct scan_args *a, const struct image *img, const stru
 		free(s);
 		json_decref(j);
 	} else {
-		print_table(out.f, c, r);
+		print_table(out.f, c, r, a->rbom != NULL);
 	}
 	return out_close(&out, true, &err) < 0 ? fail("scan", &err) : EXIT_OK;
 }
@@ -204,11 +264,13 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "vex", required_argument, NULL, OPT_VEX },
 		{ "max-db-age", required_argument, NULL, OPT_MAX_DB_AGE },
+		{ "rbom", required_argument, NULL, OPT_RBOM },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'F' && (!strcmp(optarg, "sarif") || !strcmp(optarg, "cyclonedx"))) {
+		if (c == 'F' && (!strcmp(optarg, "sarif") || !strcmp(optarg, "cyclonedx") ||
+				 !strcmp(optarg, "openvex"))) {
 			a->doc_format = optarg;
 			continue;
 		}
@@ -217,7 +279,8 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		if (common_opt(&a->co, c, optarg, "scan"))
 			continue;
 		if (c == 'F')
-			return usage_error("scan", "--format takes table, json, sarif or cyclonedx");
+			return usage_error("scan", "--format takes table, json, sarif, cyclonedx or "
+						   "openvex");
 		if (c == OPT_PLATFORM)
 			a->platform = optarg;
 		else if (c == OPT_DB)
@@ -234,6 +297,8 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			a->no_cache = true;
 		else if (c == OPT_VEX)
 			strvec_push(&a->vex, optarg);
+		else if (c == OPT_RBOM)
+			a->rbom = optarg;
 		else if (c == OPT_MAX_DB_AGE && parse_u64(optarg, 36500, &a->max_db_age_days) < 0)
 			return usage_error("scan", "--max-db-age takes a number of days (0: never warn)");
 		else
@@ -290,6 +355,26 @@ static void free_vex(struct vex **v)
 	free(v);
 }
 
+/* --rbom: every finding reachable or present, by the workload's profile. */
+static int classify(const struct scan_args *a, const struct image *img, const struct catalog *c,
+		    struct vuln_report *r)
+{
+	if (!a->rbom)
+		return EXIT_OK;
+	struct qerr err = QERR_INIT;
+	json_t *rbom;
+	if (rbom_load(a->rbom, &rbom, &err) < 0)
+		return fail("scan", &err);
+	int rc = report_reachability(rbom, c, img ? img->manifest_digest : NULL, r, &err);
+	json_decref(rbom);
+	if (rc < 0)
+		return fail("scan", &err);
+	/* the order puts what is reachable first */
+	if (r->n)
+		qsort(r->v, r->n, sizeof(*r->v), cmp_finding);
+	return EXIT_OK;
+}
+
 static int scan_catalog(struct scan_args *a, struct vdb *db, const struct image *img,
 			struct catalog *c, const char *ref)
 {
@@ -310,7 +395,9 @@ static int scan_catalog(struct scan_args *a, struct vdb *db, const struct image 
 	for (size_t i = 0; vex[i]; i++)
 		vex_apply(vex[i], c, &t, &r);
 	filter_sort(a, &r);
-	int rc = render(a, img, c, &r);
+	int rc = classify(a, img, c, &r);
+	if (rc == EXIT_OK)
+		rc = render(a, img, c, &r, ref);
 	for (size_t i = 0; rc == EXIT_OK && a->fail_on_set && i < r.n; i++)
 		if (r.v[i].severity >= a->fail_on)
 			rc = EXIT_FINDINGS;

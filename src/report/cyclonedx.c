@@ -179,6 +179,11 @@ static void add_findings(json_t *j, const struct catalog *c, const struct vuln_f
 		add_prop(props, "quench:status", f->status ? f->status : "");
 		if (f->os_owned)
 			add_prop(props, "quench:os-owned", refs->v[f->pkg]);
+		/* "quench:reachable" / "quench:present": the component, by a runtime profile */
+		if (f->reach) {
+			cleanup_free char *name = xasprintf("quench:%s", f->reach);
+			add_prop(props, name, refs->v[f->pkg]);
+		}
 	}
 	if (json_array_size(ratings))
 		json_object_set_new(j, "ratings", ratings);

@@ -38,6 +38,21 @@ json_t *report_sarif(const struct catalog *c, const struct vuln_report *r,
 json_t *report_cyclonedx(const struct catalog *c, const struct vuln_report *r,
 			 const struct report_subject *s);
 
+/* OpenVEX 0.2.0: a statement per finding about the image (pkg:oci) and the
+ * finding's package as subcomponent: affected when reachable, not_affected
+ * (vulnerable_code_not_in_execute_path) when present, under_investigation
+ * without a profile; a VEX given to the scan keeps its word. timestamp is
+ * RFC 3339. */
+json_t *report_openvex(const struct catalog *c, const struct vuln_report *r,
+		       const struct report_subject *s, const char *timestamp);
+
+/* Classify every finding by a runtime profile (an RBOM, docs/rbom.md):
+ * f->reach "reachable" (a file of its package executed, loaded or read;
+ * f->reach_evidence says which) or "present". An RBOM of another image
+ * than manifest_digest (when given) is an error. */
+int report_reachability(json_t *rbom, const struct catalog *c, const char *manifest_digest,
+			struct vuln_report *r, struct qerr *err);
+
 /* Where to read about an advisory id: NVD for CVE-…, Debian's security
  * tracker for DSA-/DLA-…, osv.dev for the rest (GHSA-, PYSEC-, GO-, …).
  * Caller frees. */

@@ -148,6 +148,10 @@ static json_t *result(const struct cat_pkg *p, const struct vuln_finding *f, siz
 	free(msg);
 	if (f->vex_status)
 		json_object_set_new(props, "vexStatus", report_str(f->vex_status));
+	if (f->reach)
+		json_object_set_new(props, "reachability", report_str(f->reach));
+	if (f->reach_evidence)
+		json_object_set_new(props, "reachabilityEvidence", report_str(f->reach_evidence));
 	/* Suppressed results stay in the log, marked, as SARIF viewers expect. */
 	if (report_suppressed(f)) {
 		char *why = report_vex_text(f);

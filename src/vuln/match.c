@@ -323,6 +323,7 @@ void vuln_finding_release(struct vuln_finding *f)
 	free(f->ecosystem);
 	free(f->package);
 	free(f->installed);
+	free(f->reach_evidence);
 }
 
 void vuln_report_release(struct vuln_report *r)

@@ -229,6 +229,9 @@ struct vuln_finding {
 	/* What a VEX statement said of it (vex_apply), pointing into the VEX: */
 	const char *vex_status;      /* "not_affected", "affected", "fixed", "under_investigation" */
 	const char *vex_justification, *vex_note;
+	/* What a runtime profile (RBOM) says of its package (report_reachability): */
+	const char *reach;           /* "reachable", "present", or NULL (no profile) */
+	char *reach_evidence;        /* "executed /usr/bin/python3.11", "loaded …", "read …" */
 };
 
 struct vuln_report {

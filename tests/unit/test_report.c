@@ -509,6 +509,51 @@ static void t_empty_and_hostile(void **state)
 	catalog_free(c);
 }
 
+/* A profile in which libssl3's library was loaded and nothing else used:
+ * libssl3 reachable, the rest present; OpenVEX says so, and validates. */
+static void t_reachability_openvex(void **state)
+{
+	(void)state;
+	struct catalog *c = catalog();
+	struct vuln_report r;
+	findings(&r, c, false);
+	json_t *rbom = json_pack(
+		"{s:{s:s}, s:[{s:s, s:[s], s:s}, {s:s, s:[s], s:s}]}", "image", "manifestDigest",
+		subject.image.manifest_digest, "files", "path", "/usr/lib/x86_64-linux-gnu/libssl.so.3",
+		"uses", "library", "package", c->pkgs[LIBSSL].purl, "path", "/usr/bin/chromium",
+		"uses", "stat", "package", c->pkgs[CHROMIUM].purl);
+	struct qerr err = QERR_INIT;
+	assert_int_equal(report_reachability(rbom, c, subject.image.manifest_digest, &r, &err), 0);
+	for (size_t i = 0; i < r.n; i++) {
+		bool ssl = r.v[i].pkg == LIBSSL;
+		assert_string_equal(r.v[i].reach, ssl ? "reachable" : "present");
+		if (ssl)
+			assert_string_equal(r.v[i].reach_evidence,
+					    "loaded /usr/lib/x86_64-linux-gnu/libssl.so.3");
+		else
+			assert_null(r.v[i].reach_evidence);   /* a stat is not a use */
+	}
+	json_t *vex = report_openvex(c, &r, &subject, "2026-01-01T00:00:00Z");
+	assert_int_not_equal(validate(vex, "openvex-0.2.0.schema.json"), 1);
+	size_t i, affected = 0;
+	json_t *st;
+	json_array_foreach(json_get_arr(vex, "statements"), i, st) {
+		const char *sub = json_get_str(json_array_get(json_get_arr(json_array_get(
+			json_get_arr(st, "products"), 0), "subcomponents"), 0), "@id");
+		bool ssl = !strcmp(sub, c->pkgs[LIBSSL].purl);
+		assert_string_equal(json_get_str(st, "status"), ssl ? "affected" : "not_affected");
+		affected += ssl;
+	}
+	assert_int_equal(affected, 1);
+	json_decref(vex);
+	/* another image's profile is refused */
+	assert_int_equal(report_reachability(rbom, c, "sha256:other", &r, &err), -1);
+	assert_non_null(strstr(err.msg, "the RBOM profiles image"));
+	json_decref(rbom);
+	vuln_report_release(&r);
+	catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +561,7 @@ int main(void)
 		cmocka_unit_test(t_cyclonedx),
 		cmocka_unit_test(t_deterministic),
 		cmocka_unit_test(t_empty_and_hostile),
+		cmocka_unit_test(t_reachability_openvex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,97 @@
+/* Which findings the workload can reach: a finding's package is
+ * "reachable" when the runtime profile (the RBOM) shows one of its files
+ * executed, loaded as a library or read (Python and other interpreted code
+ * is loaded by reading it), and "present" when it ships in the image but
+ * nothing of it was used that way (at most looked up). Reading counts, so
+ * that no package whose code ran is ever called present: a data file read
+ * makes its package reachable too, which errs on the safe side. */
+#include "report/report.h"
+
+#include <string.h>
+
+static bool loaded_use(json_t *uses, const char **which)
+{
+	static const char *const order[] = { "exec", "library", "read" };
+	for (size_t k = 0; k < ARRAY_SIZE(order); k++) {
+		size_t i;
+		json_t *u;
+		json_array_foreach(uses, i, u)
+			if (json_is_string(u) && !strcmp(json_string_value(u), order[k])) {
+				*which = order[k];
+				return true;
+			}
+	}
+	return false;
+}
+
+/* purl → the strongest evidence among its files: executed beats loaded
+ * beats read ("executed /usr/bin/python3.11"). */
+struct evidence {
+	struct strmap index;       /* purl → i */
+	struct strvec purls, text;
+	size_t *rank, cap;
+};
+
+static void note(struct evidence *e, const char *purl, size_t rank, const char *path)
+{
+	static const char *const verbs[] = { "executed", "loaded", "read" };
+	size_t at;
+	if (!strmap_get(&e->index, purl, &at)) {
+		strvec_push(&e->purls, purl);
+		strvec_take(&e->text, xasprintf("%s %s", verbs[rank], path));
+		e->rank = xgrow(e->rank, &e->cap, e->text.n, sizeof(*e->rank));
+		e->rank[e->text.n - 1] = rank;
+		strmap_put(&e->index, e->purls.v[e->purls.n - 1], e->text.n - 1);
+	} else if (rank < e->rank[at]) {
+		free(e->text.v[at]);
+		e->text.v[at] = xasprintf("%s %s", verbs[rank], path);
+		e->rank[at] = rank;
+	}
+}
+
+static void index_evidence(json_t *rbom, struct evidence *e)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_get_arr(rbom, "files"), i, f) {
+		const char *purl = json_get_str(f, "package"), *use;
+		if (!purl || !loaded_use(json_get_arr(f, "uses"), &use))
+			continue;
+		size_t rank = !strcmp(use, "exec") ? 0 : !strcmp(use, "library") ? 1 : 2;
+		note(e, purl, rank, json_get_str(f, "path") ? json_get_str(f, "path") : "?");
+	}
+}
+
+static void classify(struct vuln_finding *f, const struct catalog *c, const struct evidence *e)
+{
+	const char *purl = f->pkg < c->n_pkgs ? c->pkgs[f->pkg].purl : NULL;
+	size_t at;
+	free(f->reach_evidence);
+	f->reach_evidence = NULL;
+	if (purl && strmap_get(&e->index, purl, &at)) {
+		f->reach = "reachable";
+		f->reach_evidence = xstrdup(e->text.v[at]);
+	} else {
+		f->reach = "present";
+	}
+}
+
+int report_reachability(json_t *rbom, const struct catalog *c, const char *manifest_digest,
+			struct vuln_report *r, struct qerr *err)
+{
+	const char *profiled = json_get_str(json_get_obj(rbom, "image"), "manifestDigest");
+	if (manifest_digest && profiled && strcmp(manifest_digest, profiled))
+		return q_error(err, 0, "the RBOM profiles image %s, not the scanned %s", profiled,
+			       manifest_digest);
+	struct evidence e = { .index = STRMAP_INIT, .purls = STRVEC_INIT, .text = STRVEC_INIT };
+	index_evidence(rbom, &e);
+	for (size_t i = 0; i < r->n; i++)
+		classify(&r->v[i], c, &e);
+	for (size_t i = 0; i < r->n_suppressed; i++)
+		classify(&r->suppressed[i], c, &e);
+	strmap_release(&e.index);
+	strvec_clear(&e.purls);
+	strvec_clear(&e.text);
+	free(e.rank);
+	return 0;
+}
