@@ -43,6 +43,11 @@ const struct verb verbs[] = {
 	  "                      [--probe-http URL]... [--probe-http-file FILE] [--probe-wait S]\n"
 	  "                      [--format table|json] -o RBOM IMAGE [--] [CMD ARG...]\n"
 	  "       quench profile --merge RBOM... -o RBOM\n" },
+	{ "harden", cmd_harden, "build the minimal image a profiled workload needs, and prove it",
+	  "usage: quench harden --rbom RBOM [run's options] [--include PATH|GLOB]...\n"
+	  "                     [--exclude GLOB]... [--user nonroot|root|UID] [--keep-shell]\n"
+	  "                     [--no-validate] [--validate-ignore-output] [--seccomp-profile FILE]\n"
+	  "                     [-o REPORT.json] IMAGE DEST [--] [CMD ARG...]\n" },
 	{ "__probe-http", cmd_probe_http, NULL,
 	  "usage: quench __probe-http FILE [WAIT_SECONDS] (internal: quench profile runs it)\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",

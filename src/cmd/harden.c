@@ -1,0 +1,479 @@
+/* quench harden IMAGE DEST --rbom FILE [options] [-- CMD ARG...]: the image
+ * rebuilt with only what the workload used (src/harden), run again to
+ * prove it still works, written only then. */
+#include "cmd.h"
+#include "catalog/catalog.h"
+#include "harden/harden.h"
+#include "trace/trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { OPT_RBOM = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_KEEP_SHELL, OPT_NO_VALIDATE,
+       OPT_IGNORE_OUTPUT, OPT_SECCOMP };
+
+struct harden_args {
+	struct common_opts co;
+	struct workload_opts w;
+	const char *rbom, *user, *seccomp_out;
+	struct strvec include, exclude;
+	bool keep_shell, no_validate, ignore_output;
+};
+
+/* Everything one hardening holds, freed by job_release. */
+struct job {
+	struct image *img;
+	struct catalog *cat;
+	json_t *rbom;
+	char *rootfs, *stage;
+	struct strvec keep;
+	struct harden_opts o;
+	struct harden_stats st;
+	size_t pkgs_after;
+	char user[32];
+	const char *why_root;
+};
+
+static const char *const shells[] = { "bin/sh", "bin/bash", "bin/dash", "usr/bin/sh",
+				      "usr/bin/bash", "usr/bin/dash", "bin/busybox" };
+static const char *const pkg_managers[] = { "usr/bin/apt", "usr/bin/apt-get", "usr/bin/dpkg",
+					    "sbin/apk", "usr/bin/pip", "usr/bin/pip3",
+					    "usr/bin/rpm", "usr/bin/dnf", "usr/bin/yum" };
+
+/* ---- the user ---------------------------------------------------------------------------- */
+
+static bool runs_as_root(const char *user)
+{
+	return !user || !*user || !strcmp(user, "0") || !strcmp(user, "root") ||
+	       str_starts_with(user, "0:") || str_starts_with(user, "root:");
+}
+
+/* nonroot unless the source runs as another user already, or the profile
+ * shows root was needed (then say why), or --user says. */
+static int choose_user(struct harden_args *a, struct job *j, struct qerr *err)
+{
+	const char *src = a->w.user ? a->w.user : j->img->config.user;
+	json_t *reasons = json_get_arr(json_array_get(json_get_arr(j->rbom, "workloads"), 0),
+				       "rootReasons");
+	const char *want = a->user;
+	if (!want && !runs_as_root(src)) {
+		snprintf(j->user, sizeof(j->user), "%s", src);
+		return 0;
+	}
+	if (!want && json_array_size(reasons)) {
+		j->why_root = json_string_value(json_array_get(reasons, 0));
+		want = "root";
+	}
+	if (!want || !strcmp(want, "nonroot")) {
+		j->o.uid = j->o.gid = HARDEN_NONROOT_UID;
+		snprintf(j->user, sizeof(j->user), "%u:%u", HARDEN_NONROOT_UID, HARDEN_NONROOT_UID);
+	} else if (!strcmp(want, "root")) {
+		snprintf(j->user, sizeof(j->user), "0:0");
+	} else {
+		uint64_t uid;
+		if (parse_u64(want, 0x7fffffff, &uid) < 0)
+			return q_error(err, 0, "--user '%s': nonroot, root or a numeric UID", want);
+		j->o.uid = j->o.gid = (uid_t)uid;
+		snprintf(j->user, sizeof(j->user), "%u:%u", (unsigned)uid, (unsigned)uid);
+	}
+	return 0;
+}
+
+/* ---- building the tree -------------------------------------------------------------------- */
+
+static int build_tree(struct harden_args *a, struct job *j, struct qerr *err)
+{
+	struct extract_opts eo = { .apply_owner = geteuid() == 0, .apply_xattrs = true };
+	bool hit;
+	if (image_rootfs_cached(j->img, a->w.cache, &eo, &j->rootfs, &hit, err) < 0)
+		return -1;
+	if (a->keep_shell)
+		for (size_t i = 0; i < ARRAY_SIZE(shells); i++)
+			strvec_push(&a->include, shells[i]);
+	j->o.include = &a->include;
+	j->o.exclude = &a->exclude;
+	j->o.workdir = a->w.spec.workdir;
+	if (harden_keep_set(j->rootfs, j->cat, j->rbom, &j->o, &j->keep, err) < 0)
+		return -1;
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	j->stage = xasprintf("%s/quench-harden-XXXXXX", tmp);
+	if (!mkdtemp(j->stage)) {
+		q_error(err, errno, "mkdtemp '%s'", j->stage);
+		free(j->stage);
+		j->stage = NULL;
+		return -1;
+	}
+	chmod(j->stage, 0755);
+	if (harden_stage(j->rootfs, &j->keep, j->stage, j->rbom, &j->o, &j->st, err) < 0 ||
+	    harden_package_metadata(j->rootfs, j->cat, &j->keep, j->stage, &j->pkgs_after, err) < 0)
+		return -1;
+	return harden_add_user(j->stage, j->o.uid, j->o.gid, err);
+}
+
+/* ---- validation ------------------------------------------------------------------------------ */
+
+static void show_output(const char *what, const struct harden_run *r)
+{
+	fprintf(stderr, "  %s (exit %d): %.*s%s\n", what, r->exit_code,
+		(int)(r->len > 400 ? 400 : r->len), r->out ? r->out : "", r->len > 400 ? "…" : "");
+}
+
+/* The source and the hardened tree run the same command; same exit code,
+ * same stdout. 0 same, 1 different (said), -1 error. */
+static int validate(struct harden_args *a, struct job *j, struct qerr *err)
+{
+	struct harden_run before, after;
+	struct sandbox_spec hs = a->w.spec;
+	if (harden_run_workload(&a->w.spec, &before, err) < 0)
+		return q_error_wrap(err, "validate: the source image");
+	hs.image = NULL;
+	hs.rootfs = j->stage;
+	hs.user = j->user;
+	int rc = harden_run_workload(&hs, &after, err);
+	if (rc < 0) {
+		harden_run_release(&before);
+		return q_error_wrap(err, "validate: the hardened image");
+	}
+	bool same = before.exit_code == after.exit_code &&
+		    (a->ignore_output || (before.len == after.len &&
+					  !memcmp(before.out ?: "", after.out ?: "", before.len)));
+	if (!same) {
+		fprintf(stderr, "quench: harden: the hardened image does not behave as the source; "
+				"nothing written\n");
+		show_output("source", &before);
+		show_output("hardened", &after);
+	}
+	harden_run_release(&before);
+	harden_run_release(&after);
+	return same ? 0 : 1;
+}
+
+/* ---- writing ------------------------------------------------------------------------------------ */
+
+static char *file_digest(const char *path)
+{
+	cleanup_free char *data = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, path, 1u << 30, &data, &len, NULL) < 0)
+		return NULL;
+	char d[DIGEST_STR_MAX];
+	sha256_buf(data, len, d);
+	return xstrdup(d);
+}
+
+/* Where the seccomp profile goes: --seccomp, else beside the image
+ * (DIR.seccomp.json for a layout, FILE.seccomp.json for an archive). */
+static char *seccomp_path(const struct harden_args *a, const struct image_ref *dst)
+{
+	if (a->seccomp_out)
+		return xstrdup(a->seccomp_out);
+	const char *p = dst->path ? dst->path : "image";
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s.seccomp.json", (int)n, p);
+}
+
+static int write_seccomp(const char *path, json_t *profile, struct qerr *err)
+{
+	struct atomic_file af;
+	if (atomic_file_open(&af, path, 0644, err) < 0)
+		return -1;
+	char *text = json_dump_sorted(profile, true);
+	int rc = write_all(af.fd, text, strlen(text), err);
+	if (rc == 0)
+		rc = write_all(af.fd, "\n", 1, err);
+	free(text);
+	if (rc < 0) {
+		atomic_file_abort(&af);
+		return -1;
+	}
+	return atomic_file_commit(&af, err);
+}
+
+/* The source's config, run as the chosen user, labelled with what it came
+ * from. */
+static void hardened_config(const struct job *j, const char *rbom_digest, const char *sc_digest,
+			    struct image_config *cfg)
+{
+	const struct image_config *s = &j->img->config;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->os = xstrdup(s->os ? s->os : "linux");
+	cfg->arch = xstrdup(s->arch ? s->arch : "amd64");
+	cfg->variant = s->variant ? xstrdup(s->variant) : NULL;
+	cfg->user = xstrdup(j->user);
+	cfg->workdir = s->workdir ? xstrdup(s->workdir) : NULL;
+	cfg->stop_signal = s->stop_signal ? xstrdup(s->stop_signal) : NULL;
+	cfg->has_entrypoint = s->has_entrypoint;
+	cfg->has_cmd = s->has_cmd;
+	for (size_t i = 0; i < s->entrypoint.n; i++)
+		strvec_push(&cfg->entrypoint, s->entrypoint.v[i]);
+	for (size_t i = 0; i < s->cmd.n; i++)
+		strvec_push(&cfg->cmd, s->cmd.v[i]);
+	for (size_t i = 0; i < s->env.n; i++)
+		strvec_push(&cfg->env, s->env.v[i]);
+	for (size_t i = 0; i < s->exposed_ports.n; i++)
+		strvec_push(&cfg->exposed_ports, s->exposed_ports.v[i]);
+	for (size_t i = 0; i < s->labels.n; i++)
+		strvec_push(&cfg->labels, s->labels.v[i]);
+	strvec_take(&cfg->labels, xasprintf("org.opencontainers.image.base.digest=%s",
+					    j->img->manifest_digest));
+	strvec_take(&cfg->labels, xasprintf("dev.quench.rbom.digest=%s", rbom_digest));
+	strvec_take(&cfg->labels, xasprintf("dev.quench.seccomp.digest=%s", sc_digest));
+	strvec_sort(&cfg->labels);
+	cfg->history = xcalloc(1, sizeof(*cfg->history));
+	cfg->history[0].created_by = xstrdup("quench harden");
+	cfg->history[0].comment = xasprintf("hardened from %s", j->img->manifest_digest);
+	cfg->n_history = 1;
+}
+
+static int write_image(struct harden_args *a, struct job *j, const char *dest, char *digest,
+		       char **sc_path, struct qerr *err)
+{
+	struct image_ref dst = IMAGE_REF_INIT;
+	if (image_ref_parse(dest, &dst, err) < 0)
+		return -1;
+	*sc_path = seccomp_path(a, &dst);
+	json_t *profile = harden_seccomp(j->rbom);
+	char *sc_text = json_dump_sorted(profile, true);
+	char sc_digest[DIGEST_STR_MAX];
+	sha256_buf(sc_text, strlen(sc_text), sc_digest);
+	free(sc_text);
+	cleanup_free char *rbom_digest = file_digest(a->rbom);
+	struct image_config cfg;
+	hardened_config(j, rbom_digest ? rbom_digest : "", sc_digest, &cfg);
+	struct image_writer_opts wo = { .compression = dst.transport == TRANSPORT_DOCKER_ARCHIVE
+							       ? COMP_NONE : COMP_GZIP };
+	/* one reproducible layer: same inputs, same digest */
+	struct tree_opts topts = { .mtime = getenv("SOURCE_DATE_EPOCH") ? source_date_epoch(0) : 0 };
+	int rc = image_import(j->stage, &dst, &wo, &cfg, &topts, digest, err);
+	if (rc == 0)
+		rc = write_seccomp(*sc_path, profile, err);
+	json_decref(profile);
+	image_config_release(&cfg);
+	image_ref_release(&dst);
+	return rc;
+}
+
+/* ---- the report ------------------------------------------------------------------------------ */
+
+static json_t *found(const char *const *paths, size_t n, bool (*in)(const struct job *, const char *),
+		     const struct job *j)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (in(j, paths[i]))
+			json_array_append_new(a, json_string(paths[i]));
+	return a;
+}
+
+static bool in_source(const struct job *j, const char *path)
+{
+	return catalog_file(j->cat, path) != NULL;
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+static bool in_hardened(const struct job *j, const char *path)
+{
+	return j->keep.n && bsearch(path, j->keep.v, j->keep.n, sizeof(*j->keep.v), cmp_key) &&
+	       in_source(j, path);
+}
+
+static json_t *source_json(const struct job *j, const char *ref)
+{
+	uint64_t bytes = 0, setuid = 0, files = 0;
+	for (size_t i = 0; i < j->cat->n_files; i++) {
+		const struct cat_file *f = &j->cat->files[i];
+		files += f->type != TAR_DIR;
+		bytes += f->size;
+		setuid += (f->mode & 06000) && f->type != TAR_DIR;
+	}
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:I, s:s}", "image", ref,
+			 "manifestDigest", j->img->manifest_digest, "files", (json_int_t)files,
+			 "bytes", (json_int_t)bytes, "packages", (json_int_t)j->cat->n_pkgs, "shells",
+			 found(shells, ARRAY_SIZE(shells), in_source, j), "packageManagers",
+			 found(pkg_managers, ARRAY_SIZE(pkg_managers), in_source, j), "setuidFiles",
+			 (json_int_t)setuid, "user",
+			 j->img->config.user && *j->img->config.user ? j->img->config.user : "root");
+}
+
+static json_t *report_json(const struct job *j, const char *ref, const char *dest,
+			   const char *digest, const char *sc_path, bool validated)
+{
+	json_t *profile = harden_seccomp(j->rbom);
+	size_t allowed = json_array_size(json_get_arr(json_array_get(json_get_arr(profile,
+										  "syscalls"), 0),
+						       "names"));
+	json_decref(profile);
+	json_t *hard = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:i, s:s, s:I, s:s}",
+				 "image", dest, "manifestDigest", digest, "files",
+				 (json_int_t)j->st.files, "symlinks", (json_int_t)j->st.symlinks,
+				 "bytes", (json_int_t)j->st.bytes, "packages",
+				 (json_int_t)j->pkgs_after, "shells",
+				 found(shells, ARRAY_SIZE(shells), in_hardened, j), "packageManagers",
+				 found(pkg_managers, ARRAY_SIZE(pkg_managers), in_hardened, j),
+				 "setuidFiles", 0, "user", j->user, "syscallsAllowed",
+				 (json_int_t)allowed, "seccompProfile", sc_path);
+	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I}, s:s?, s:s}", "schema", "quench-harden/1",
+			 "source", source_json(j, ref), "hardened", hard, "dropped", "setuidBits",
+			 (json_int_t)j->st.setuid_dropped, "deviceNodes",
+			 (json_int_t)j->st.devices_dropped, "rootNeededFor", j->why_root,
+			 "validation", validated ? "passed" : "skipped");
+}
+
+static void print_summary(json_t *r)
+{
+	json_t *s = json_get_obj(r, "source"), *h = json_get_obj(r, "hardened");
+	char a[16], b[16];
+	fprintf(stderr, "%-18s %18s %18s\n", "", "source", "hardened");
+	fprintf(stderr, "%-18s %18s %18s\n", "size",
+		human_size((uint64_t)json_integer_value(json_object_get(s, "bytes")), a, sizeof(a)),
+		human_size((uint64_t)json_integer_value(json_object_get(h, "bytes")), b, sizeof(b)));
+	const char *rows[] = { "files", "packages", "setuidFiles" };
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+		fprintf(stderr, "%-18s %18lld %18lld\n", rows[i],
+			(long long)json_integer_value(json_object_get(s, rows[i])),
+			(long long)json_integer_value(json_object_get(h, rows[i])));
+	fprintf(stderr, "%-18s %18zu %18zu\n", "shells", json_array_size(json_get_arr(s, "shells")),
+		json_array_size(json_get_arr(h, "shells")));
+	fprintf(stderr, "%-18s %18zu %18zu\n", "package managers",
+		json_array_size(json_get_arr(s, "packageManagers")),
+		json_array_size(json_get_arr(h, "packageManagers")));
+	fprintf(stderr, "%-18s %18s %18s\n", "user", json_get_str(s, "user"), json_get_str(h, "user"));
+	fprintf(stderr, "%-18s %18s %18lld\n", "syscalls allowed", "all",
+		(long long)json_integer_value(json_object_get(h, "syscallsAllowed")));
+	fprintf(stderr, "validation: %s; image %s\n", json_get_str(r, "validation"),
+		json_get_str(h, "manifestDigest"));
+}
+
+/* ---- the verb -------------------------------------------------------------------------------- */
+
+static void job_release(struct job *j)
+{
+	if (j->stage) {
+		fs_remove_at(AT_FDCWD, j->stage, NULL);
+		free(j->stage);
+	}
+	strvec_clear(&j->keep);
+	free(j->rootfs);
+	json_decref(j->rbom);
+	catalog_free(j->cat);
+	image_free(j->img);
+}
+
+static int load(struct harden_args *a, const char *ref, struct job *j, struct qerr *err)
+{
+	j->img = open_image_arg(ref, a->w.platform, err);
+	if (!j->img || workload_spec(&a->w, j->img, err) < 0 || rbom_load(a->rbom, &j->rbom, err) < 0)
+		return -1;
+	const char *profiled = json_get_str(json_get_obj(j->rbom, "image"), "manifestDigest");
+	if (!profiled || strcmp(profiled, j->img->manifest_digest))
+		return q_error(err, 0, "the RBOM profiles image %s, not %s (quench profile it)",
+			       profiled ? profiled : "?", j->img->manifest_digest);
+	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = a->w.cache };
+	j->cat = catalog_image(j->img, &co, err);
+	return j->cat ? choose_user(a, j, err) : -1;
+}
+
+static int harden(struct harden_args *a, const char *ref, const char *dest)
+{
+	struct qerr err = QERR_INIT;
+	struct job j = { .keep = STRVEC_INIT };
+	int rc = load(a, ref, &j, &err) < 0 || build_tree(a, &j, &err) < 0 ? fail("harden", &err)
+									  : EXIT_OK;
+	if (rc == EXIT_OK && j.why_root)
+		q_warn("the workload needed root (%s): the hardened image runs as root", j.why_root);
+	int v = rc == EXIT_OK && !a->no_validate ? validate(a, &j, &err) : 0;
+	if (v < 0)
+		rc = fail("harden", &err);
+	else if (v > 0)
+		rc = EXIT_FINDINGS;
+	char digest[DIGEST_STR_MAX] = "";
+	cleanup_free char *sc_path = NULL;
+	if (rc == EXIT_OK && write_image(a, &j, dest, digest, &sc_path, &err) < 0)
+		rc = fail("harden", &err);
+	if (rc == EXIT_OK) {
+		json_t *r = report_json(&j, ref, dest, digest, sc_path, !a->no_validate);
+		if (!a->co.quiet)
+			print_summary(r);
+		struct output out;
+		char *text = json_dump_sorted(r, true);
+		if (a->co.output && (out_open(&out, a->co.output, &err) < 0 ||
+				     (fprintf(out.f, "%s\n", text), out_close(&out, true, &err) < 0)))
+			rc = fail("harden", &err);
+		free(text);
+		json_decref(r);
+	}
+	job_release(&j);
+	return rc;
+}
+
+static int parse_args(struct harden_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		WORKLOAD_LONGOPTS,
+		{ "rbom", required_argument, NULL, OPT_RBOM },
+		{ "include", required_argument, NULL, OPT_INCLUDE },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "keep-shell", no_argument, NULL, OPT_KEEP_SHELL },
+		{ "no-validate", no_argument, NULL, OPT_NO_VALIDATE },
+		{ "validate-ignore-output", no_argument, NULL, OPT_IGNORE_OUTPUT },
+		{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "+" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		int r = common_opt(&a->co, c, optarg, "harden");
+		if (r == 0)
+			r = workload_option(&a->w, c, optarg, "harden");
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case OPT_RBOM: a->rbom = optarg; break;
+		case OPT_INCLUDE: strvec_push(&a->include, optarg); break;
+		case OPT_EXCLUDE: strvec_push(&a->exclude, optarg); break;
+		case OPT_KEEP_SHELL: a->keep_shell = true; break;
+		case OPT_NO_VALIDATE: a->no_validate = true; break;
+		case OPT_IGNORE_OUTPUT: a->ignore_output = true; break;
+		case OPT_SECCOMP: a->seccomp_out = optarg; break;
+		default: return usage_error("harden", "unknown option");
+		}
+	}
+	common_finish(&a->co);
+	/* --user names the hardened image's user; the source runs as its own */
+	a->user = a->w.user;
+	a->w.user = NULL;
+	if (a->user && strcmp(a->user, "nonroot") && strcmp(a->user, "root") &&
+	    parse_u64(a->user, 0x7fffffff, &(uint64_t){ 0 }) < 0)
+		return usage_error("harden", "--user '%s': nonroot, root or a numeric UID", a->user);
+	if (argc - optind < 2)
+		return usage_error("harden", "expected IMAGE and DEST");
+	if (!a->rbom)
+		return usage_error("harden", "--rbom FILE: the workload's profile (quench profile)");
+	workload_command(&a->w, argc, argv, optind + 1);
+	return EXIT_OK;
+}
+
+int cmd_harden(int argc, char **argv)
+{
+	struct harden_args a = { .include = STRVEC_INIT, .exclude = STRVEC_INIT };
+	int rc = parse_args(&a, argc, argv);
+	if (rc == EXIT_OK)
+		rc = harden(&a, argv[optind], argv[optind + 1]);
+	workload_release(&a.w);
+	strvec_clear(&a.include);
+	strvec_clear(&a.exclude);
+	return rc;
+}
