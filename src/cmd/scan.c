@@ -299,10 +299,13 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			strvec_push(&a->vex, optarg);
 		else if (c == OPT_RBOM)
 			a->rbom = optarg;
-		else if (c == OPT_MAX_DB_AGE && parse_u64(optarg, 36500, &a->max_db_age_days) < 0)
-			return usage_error("scan", "--max-db-age takes a number of days (0: never warn)");
-		else
+		else if (c == OPT_MAX_DB_AGE) {
+			if (parse_u64(optarg, 36500, &a->max_db_age_days) < 0)
+				return usage_error("scan", "--max-db-age takes a number of days "
+							   "(0: never warn)");
+		} else {
 			return usage_error("scan", "unknown option");
+		}
 	}
 	if (argc - optind != 1)
 		return usage_error("scan", "expected one IMAGE or sbom:FILE");

@@ -156,10 +156,14 @@ static void follow_elves(struct keeper *k)
 /* ---- what else ------------------------------------------------------------------------------- */
 
 /* Read on a cold path (name lookups, the loader, TLS) even when a profile
- * did not see it. */
+ * did not see it, and what tells scanners the distribution. */
 static const char *const essentials[] = {
 	"etc/passwd", "etc/group", "etc/nsswitch.conf", "etc/hosts", "etc/ld.so.cache",
 	"etc/ld.so.conf", "etc/host.conf", "etc/localtime", "tmp",
+	/* what scanners identify the distribution by: without it they match
+	 * nothing, and a hardened image must never look clean for that */
+	"etc/os-release", "usr/lib/os-release", "etc/debian_version", "etc/alpine-release",
+	"etc/redhat-release", "etc/system-release",
 };
 static const char *const tls_files[] = { "etc/ssl/certs/ca-certificates.crt", "etc/ssl/certs",
 					 "etc/pki/tls/certs/ca-bundle.crt", "etc/ssl/cert.pem" };

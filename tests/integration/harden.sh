@@ -6,6 +6,8 @@
 #   - no setuid/setgid files, no device nodes; far fewer files and packages
 #   - truthful metadata: the hardened image's SBOM (quench's and Trivy's)
 #     lists exactly the packages that still have files; bash is gone
+#   - scanned, it still shows the findings of what it ships (the distribution
+#     stays identifiable) and none of what is gone
 #   - reproducible: the same inputs give the same digest
 #   - the seccomp profile (default deny) lets the workload run under podman
 #     + runc, as the image's non-root user
@@ -62,6 +64,12 @@ has "truthful metadata: the SBOM lists libc6 and python3.11-minimal, not bash or
 has "… as many packages as the report says are left" \
 	"(.packages | length) == $(jq .hardened.packages "$T_ROOT/report.json")" "$T_ROOT/sbom.json"
 has "… every package it lists still owns a file" '.packages | all(.n_files > 0)' "$T_ROOT/sbom.json"
+q_ok "db import (Debian OVAL)" db --db "$T_ROOT/vuln.db" import tests/data/advisories/debian-oval/*.xml.bz2
+"$QUENCH" scan --db "$T_ROOT/vuln.db" --format json "$H" 2>/dev/null >"$T_ROOT/scan.json"
+has "scanning the hardened image still finds what it ships: python3.11's CVE-2023-27043 (the distribution is known)" \
+	'[.findings[] | select(.id == "CVE-2023-27043")] | length > 0' "$T_ROOT/scan.json"
+has "… and nothing of what is gone (util-linux's CVE-2022-0563)" \
+	'[.findings[] | select(.id == "CVE-2022-0563")] | length == 0' "$T_ROOT/scan.json"
 trivy=$(scripts/get-trivy 2>/dev/null) || trivy=
 if [ -n "$trivy" ]; then
 	"$QUENCH" copy "$H" "docker-archive:$T_ROOT/hard.tar:hard:1" >/dev/null
