@@ -69,6 +69,13 @@ static void table_grow(struct tracer *t)
 	free(old);
 }
 
+static void writing_done(struct tracer *t, struct tproc *tp)
+{
+	if (tp->writing)
+		t->writers--;
+	tp->writing = false;
+}
+
 /* Backward-shift deletion keeps every probe chain intact. */
 static void thread_del(struct tracer *t, pid_t tid)
 {
@@ -76,6 +83,7 @@ static void thread_del(struct tracer *t, pid_t tid)
 	if (!tp)
 		return;
 	pending_clear(&tp->pend);
+	writing_done(t, tp);
 	size_t mask = t->tcap - 1, i = (size_t)(tp - t->threads), j = i;
 	t->threads[i].tid = 0;
 	for (;;) {
@@ -189,6 +197,8 @@ static void on_seccomp(struct tracer *t, struct tproc *tp)
 	if (si.arch == AUDIT_ARCH_X86_64 && !(si.seccomp.nr & X32_BIT) &&
 	    decode_entry(t, tp, &si)) {
 		tp->in_syscall = true;
+		tp->writing = pend_mutates(&tp->pend);
+		t->writers += tp->writing;
 		resume(t, tp->tid, PTRACE_SYSCALL, 0);
 		return;
 	}
@@ -202,11 +212,13 @@ static void on_syscall_exit(struct tracer *t, struct tproc *tp)
 {
 	struct __ptrace_syscall_info si;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, tp->tid, sizeof(si), &si);
+	t->exit_stops++;
 	if (tp->in_syscall && n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT)
 		finish_pending(t, tp, si.exit.rval);
 	else
 		pending_clear(&tp->pend);
 	tp->in_syscall = false;
+	writing_done(t, tp);
 	resume(t, tp->tid, PTRACE_CONT, 0);
 }
 
@@ -289,6 +301,7 @@ static void on_stopped(struct tracer *t, struct tproc *tp, int status)
 		tp = exec_takeover(t, tid);
 		exec_done(t, tp);
 		tp->in_syscall = false;
+		writing_done(t, tp);
 		resume(t, tid, PTRACE_CONT, 0);
 		return;
 	case PTRACE_EVENT_EXIT:
