@@ -4,7 +4,8 @@
  * Stops and what we do with them:
  *   seccomp stop (a syscall outside the baseline)  count it; a path, exec,
  *       socket or privileged call is decoded and resumed with PTRACE_SYSCALL
- *       to see its result, anything else with PTRACE_CONT
+ *       to see its result, unless it is a read-only lookup whose result
+ *       the tree tells (recorded now); anything else with PTRACE_CONT
  *   syscall-exit stop                              record the result
  *   fork/vfork/clone event                          a new thread (auto-attached)
  *   exec event                                      the tid may change: a

@@ -5,10 +5,13 @@
  * the tracee's memory, cwd and fds are then exactly what the kernel will
  * use (after an execve the memory is gone; after a chdir the cwd moved).
  * The result is taken at the syscall-exit stop (the tracer resumes the
- * seccomp stop with PTRACE_SYSCALL): guessing existence from our own lstat
- * before the call would be wrong for every O_CREAT, mkdir, unlink and
- * rename, and racy against the tracee's other threads. It costs one more
- * stop, only for the path syscalls. */
+ * seccomp stop with PTRACE_SYSCALL) wherever it cannot be known before:
+ * every write (O_CREAT, mkdir, unlink, rename…), exec, sockets. A read-only
+ * lookup (stat family, access(F_OK), readlink, read-only open) is resolved
+ * at the seccomp stop instead, and when every directory on the way is
+ * searchable by anyone and the object's type and mode leave one answer,
+ * that answer is recorded and the exit stop skipped (predict_pop;
+ * docs/tracer.md, "One stop"). */
 #include "trace/tracer_internal.h"
 
 #include <arpa/inet.h>
