@@ -468,7 +468,7 @@ int predict_pop(struct tracer *t, pid_t tid, struct pop *p, unsigned need)
 	if (S_ISLNK(m))   /* only where the last component is not followed */
 		return need & (NEED_NOLINK | NEED_DIR | NEED_READ) ? PREDICT_UNKNOWN : 0;
 	if (need & NEED_LINK)
-		return PREDICT_UNKNOWN;   /* readlink of something else: EINVAL */
+		return -EINVAL;   /* readlink of anything but a symlink */
 	if ((need & NEED_DIR) && !S_ISDIR(m))
 		return -ENOTDIR;
 	if ((need & NEED_READ) && (!(S_ISREG(m) || S_ISDIR(m)) || (m & 0444) != 0444))

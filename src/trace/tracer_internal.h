@@ -108,7 +108,7 @@ char *tracee_link_path(struct tracer *t, pid_t pid, const char *what);
  * syscall's result (negative errno on failure). */
 void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval);
 /* What a read-only call will return, predicted by resolving p now (kept in
- * p->resolved): 0, -ENOENT, -ENOTDIR, or PREDICT_UNKNOWN when the tree
+ * p->resolved): 0, -ENOENT, -ENOTDIR, -EINVAL, or PREDICT_UNKNOWN when the tree
  * alone does not tell (permissions, /proc, errors): then the exit is seen.
  * need: what the call asks of the last component. */
 #define PRED_ON      1u   /* the call may be predicted at all */
