@@ -205,7 +205,9 @@ static bool decode_paths(struct tracer *t, struct tproc *tp, const struct __ptra
 		break;
 	case SYS_faccessat2:
 		operand(t, tp, (int)ARG(0), ARG(1), S, ARG(3) & AT_SYMLINK_NOFOLLOW);
-		*need = ARG(2) ? 0 : stat_need(ARG(3) & ~(uint64_t)AT_EACCESS, 0);
+		/* its flags: AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH (others: EINVAL) */
+		*need = ARG(2) || (ARG(3) & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+				? 0 : PRED_ON;
 		break;
 	case SYS_readlinkat:
 		operand(t, tp, (int)ARG(0), ARG(1), S, true);
