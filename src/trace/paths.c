@@ -61,7 +61,8 @@ int tracee_read_str(pid_t tid, uint64_t addr, size_t max, char **out)
 	*out = NULL;
 	if (!addr)
 		return -EFAULT;
-	char *buf = xmalloc(max + 1);
+	char stackbuf[PATH_MAX + 1];
+	char *buf = max <= PATH_MAX ? stackbuf : xmalloc(max + 1);
 	size_t got = 0;
 	/* Page by page: a read that crosses into an unmapped page fails
 	 * whole, while the string may well end before it. */
@@ -71,19 +72,18 @@ int tracee_read_str(pid_t tid, uint64_t addr, size_t max, char **out)
 		if (chunk > max - got)
 			chunk = max - got;
 		int r = tracee_read_mem(tid, a, buf + got, chunk);
-		if (r < 0) {
-			free(buf);
-			return r;
-		}
-		char *nul = memchr(buf + got, 0, chunk);
-		if (nul) {
-			*out = buf;
-			return 0;
+		if (r < 0)
+			break;
+		if (memchr(buf + got, 0, chunk)) {
+			*out = xstrdup(buf);
+			break;
 		}
 		got += chunk;
 	}
-	free(buf);
-	return -ENAMETOOLONG;
+	int r = *out ? 0 : got < max ? -EFAULT : -ENAMETOOLONG;
+	if (buf != stackbuf)
+		free(buf);
+	return r;
 }
 
 /* ---- where a tracee's fds and cwd are ----------------------------------- */
@@ -183,7 +183,21 @@ struct walk {
 	pid_t tid;
 	struct strbuf done;   /* resolved so far: "" (the root) or "/a/b" */
 	int links;
+	/* For predict_pop: look at a last component that is not followed
+	 * too; exact stays true while every directory searched is searchable
+	 * by anyone and no component was kept as text (/proc); mode is the
+	 * last component's (0: not looked at, e.g. "." or "..") */
+	bool probe_last, exact;
+	mode_t mode;
 };
+
+/* Searchable by the owner, the group and everyone else: the search
+ * succeeds whoever the tracee is (DAC; see docs/tracer.md for the
+ * limits: ACLs, LSMs). */
+static bool all_x(mode_t m)
+{
+	return (m & 0111) == 0111;
+}
 
 static void pop_component(struct strbuf *sb)
 {
@@ -264,6 +278,7 @@ static enum step look(struct walk *w, const char *cand, bool more, char **target
 	struct stat st;
 	if (fstatat(w->t->root_dirfd, cand + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? STEP_MISSING : STEP_ERROR;
+	w->mode = st.st_mode;
 	if (S_ISLNK(st.st_mode)) {
 		char buf[PATH_MAX + 1];
 		ssize_t n = readlinkat(w->t->root_dirfd, cand + 1, buf, sizeof(buf) - 1);
@@ -278,18 +293,19 @@ static enum step look(struct walk *w, const char *cand, bool more, char **target
 	return STEP_OK;
 }
 
-static bool dircache_has(struct tracer *t, const char *dir)
+/* The cached directory's st_mode, 0 when it is not cached. */
+static mode_t dircache_mode(struct tracer *t, const char *dir)
 {
 	size_t v;
-	return strmap_get(&t->dircache, dir, &v);
+	return strmap_get(&t->dircache, dir, &v) ? (mode_t)v : 0;
 }
 
-static void dircache_add(struct tracer *t, const char *dir)
+static void dircache_add(struct tracer *t, const char *dir, mode_t mode)
 {
 	if (t->dircache_keys.n >= 100000)
 		dircache_clear(t);   /* bounded: a tree walker must not grow it forever */
 	strvec_push(&t->dircache_keys, dir);
-	strmap_put(&t->dircache, t->dircache_keys.v[t->dircache_keys.n - 1], 1);
+	strmap_put(&t->dircache, t->dircache_keys.v[t->dircache_keys.n - 1], mode);
 }
 
 void dircache_clear(struct tracer *t)
@@ -301,6 +317,18 @@ void dircache_clear(struct tracer *t)
 static bool in_proc(const char *p)
 {
 	return !strncmp(p, "/proc/", 6);
+}
+
+/* The last component, not followed (lstat, O_NOFOLLOW), for predict_pop. */
+static enum step probe(struct walk *w, const char *cand)
+{
+	struct stat st;
+	if ((w->mode = dircache_mode(w->t, cand)))
+		return STEP_OK;
+	if (fstatat(w->t->root_dirfd, cand + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? STEP_MISSING : STEP_ERROR;
+	w->mode = st.st_mode;
+	return STEP_OK;
 }
 
 /* Walk rest from w->done; returns the step that ended it. */
@@ -319,6 +347,7 @@ static enum step walk(struct walk *w, const char *path, bool nofollow)
 		while (*next == '/')
 			next++;
 		bool last = !*next;
+		w->mode = 0;
 		if ((n == 1 && r[0] == '.') || (n == 2 && !strncmp(r, "..", 2))) {
 			if (n == 2)
 				pop_component(&w->done);
@@ -330,23 +359,29 @@ static enum step walk(struct walk *w, const char *path, bool nofollow)
 		strbuf_add(&w->done, r, n);
 		const char *cand = strbuf_str(&w->done);
 		if (last && nofollow && !trailing)
-			return STEP_OK;   /* the last component is the object itself */
+			return w->probe_last ? probe(w, cand) : STEP_OK;   /* the object itself */
 		char *target = NULL;
 		enum step s;
+		mode_t cached;
 		if (in_proc(cand)) {
+			w->exact = false;
 			target = proc_magic(w, cand);
 			if (!target) {
 				r = next;
 				continue;   /* procfs: kept as text, the syscall's result says */
 			}
 			s = STEP_LINK;
-		} else if ((!last || trailing) && dircache_has(w->t, cand)) {
+		} else if ((cached = dircache_mode(w->t, cand))) {
+			/* a directory, not a symlink: followed or not, the same */
+			w->mode = cached;
 			s = STEP_OK;
 		} else {
 			s = look(w, cand, !last || trailing, &target);
 			if (s == STEP_OK && (!last || trailing))
-				dircache_add(w->t, cand);
+				dircache_add(w->t, cand, w->mode);
 		}
+		if (s == STEP_OK && !last && !all_x(w->mode))
+			w->exact = false;   /* a search the tracee might not be allowed */
 		if (s == STEP_MISSING || s == STEP_ERROR) {
 			append_lexical(&w->done, next);
 			return s;
@@ -392,6 +427,55 @@ char *resolve_path(struct tracer *t, pid_t tid, const char *base, const char *pa
 	return strbuf_detach(&w.done);
 }
 
+/* A directory the walk starts from ("/": the root) is searchable by anyone. */
+static bool start_all_x(struct tracer *t, const char *dir)
+{
+	const char *key = dir && dir[0] && strcmp(dir, "/") ? dir : "/";
+	mode_t m = dircache_mode(t, key);
+	if (!m) {
+		struct stat st;
+		const char *rel = strcmp(key, "/") ? key + 1 : ".";
+		if (fstatat(t->root_dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			return false;
+		m = st.st_mode;
+		dircache_add(t, key, m);
+	}
+	return all_x(m);
+}
+
+/* Resolve p before the call and say what the kernel will answer, when
+ * that follows from the tree alone (docs/tracer.md, "One stop"). */
+int predict_pop(struct tracer *t, pid_t tid, struct pop *p, unsigned need)
+{
+	if (!p->path || !p->path[0] || (p->path[0] != '/' && !p->base))
+		return 0;   /* record_pop records nothing whatever the result */
+	struct walk w = { .t = t, .tid = tid, .done = STRBUF_INIT, .probe_last = true,
+			  .exact = true };
+	if (p->path[0] != '/' && strcmp(p->base, "/"))
+		strbuf_adds(&w.done, p->base);
+	enum step s = walk(&w, p->path, p->nofollow);
+	if (!w.done.len)
+		strbuf_adds(&w.done, "/");
+	free(p->resolved);
+	p->resolved = strbuf_detach(&w.done);
+	if (!w.exact || !start_all_x(t, "/") || (p->path[0] != '/' && !start_all_x(t, p->base)))
+		return PREDICT_UNKNOWN;
+	if (s == STEP_MISSING)
+		return -ENOENT;
+	mode_t m = w.mode;
+	if (s != STEP_OK || !m)
+		return PREDICT_UNKNOWN;   /* ELOOP, EACCES for us, a last "." or ".." */
+	if (S_ISLNK(m))   /* only where the last component is not followed */
+		return need & (NEED_NOLINK | NEED_DIR | NEED_READ) ? PREDICT_UNKNOWN : 0;
+	if (need & NEED_LINK)
+		return -EINVAL;   /* readlink of anything but a symlink */
+	if ((need & NEED_DIR) && !S_ISDIR(m))
+		return -ENOTDIR;
+	if ((need & NEED_READ) && (!(S_ISREG(m) || S_ISDIR(m)) || (m & 0444) != 0444))
+		return PREDICT_UNKNOWN;   /* a FIFO, a device; or not readable by all */
+	return 0;
+}
+
 void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval)
 {
 	if (!p->path)
@@ -400,7 +484,10 @@ void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval)
 		return;   /* "" is ENOENT, or AT_EMPTY_PATH on the fd itself */
 	if (p->path[0] != '/' && !p->base)
 		return;   /* relative to something outside the root: warned */
-	cleanup_free char *res = resolve_path(t, tid, p->base, p->path, p->nofollow, NULL);
+	/* resolved before a read-only call (predict_pop): the call did not
+	 * change the tree, the walk need not be done again */
+	cleanup_free char *res = p->resolved ? xstrdup(p->resolved)
+					     : resolve_path(t, tid, p->base, p->path, p->nofollow, NULL);
 	unsigned use = p->use;
 	if (rval == -ENOENT || rval == -ENOTDIR)
 		use = TRACER_MISSING;

@@ -254,6 +254,8 @@ struct tracer_report {
 	size_t nprocs;
 	struct strvec warnings;          /* things the tracer could not follow */
 	uint64_t stops;                  /* all seccomp stops */
+	uint64_t exit_stops;             /* syscall-exit stops: calls whose result was not
+					  * known before they ran (docs/tracer.md) */
 };
 
 /* The BPF program the tracee installs right before exec: ALLOW for the

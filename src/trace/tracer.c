@@ -4,7 +4,8 @@
  * Stops and what we do with them:
  *   seccomp stop (a syscall outside the baseline)  count it; a path, exec,
  *       socket or privileged call is decoded and resumed with PTRACE_SYSCALL
- *       to see its result, anything else with PTRACE_CONT
+ *       to see its result, unless it is a read-only lookup whose result
+ *       the tree tells (recorded now); anything else with PTRACE_CONT
  *   syscall-exit stop                              record the result
  *   fork/vfork/clone event                          a new thread (auto-attached)
  *   exec event                                      the tid may change: a
@@ -23,12 +24,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/audit.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define X32_BIT 0x40000000u
 
@@ -69,6 +72,13 @@ static void table_grow(struct tracer *t)
 	free(old);
 }
 
+static void writing_done(struct tracer *t, struct tproc *tp)
+{
+	if (tp->writing)
+		t->writers--;
+	tp->writing = false;
+}
+
 /* Backward-shift deletion keeps every probe chain intact. */
 static void thread_del(struct tracer *t, pid_t tid)
 {
@@ -76,6 +86,7 @@ static void thread_del(struct tracer *t, pid_t tid)
 	if (!tp)
 		return;
 	pending_clear(&tp->pend);
+	writing_done(t, tp);
 	size_t mask = t->tcap - 1, i = (size_t)(tp - t->threads), j = i;
 	t->threads[i].tid = 0;
 	for (;;) {
@@ -189,6 +200,8 @@ static void on_seccomp(struct tracer *t, struct tproc *tp)
 	if (si.arch == AUDIT_ARCH_X86_64 && !(si.seccomp.nr & X32_BIT) &&
 	    decode_entry(t, tp, &si)) {
 		tp->in_syscall = true;
+		tp->writing = pend_mutates(&tp->pend);
+		t->writers += tp->writing;
 		resume(t, tp->tid, PTRACE_SYSCALL, 0);
 		return;
 	}
@@ -202,11 +215,13 @@ static void on_syscall_exit(struct tracer *t, struct tproc *tp)
 {
 	struct __ptrace_syscall_info si;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, tp->tid, sizeof(si), &si);
+	t->exit_stops++;
 	if (tp->in_syscall && n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT)
 		finish_pending(t, tp, si.exit.rval);
 	else
 		pending_clear(&tp->pend);
 	tp->in_syscall = false;
+	writing_done(t, tp);
 	resume(t, tp->tid, PTRACE_CONT, 0);
 }
 
@@ -289,6 +304,7 @@ static void on_stopped(struct tracer *t, struct tproc *tp, int status)
 		tp = exec_takeover(t, tid);
 		exec_done(t, tp);
 		tp->in_syscall = false;
+		writing_done(t, tp);
 		resume(t, tid, PTRACE_CONT, 0);
 		return;
 	case PTRACE_EVENT_EXIT:
@@ -318,14 +334,47 @@ static void on_gone(struct tracer *t, pid_t tid, int status)
 		t->first_status = status;
 }
 
+/* The next stop. A stopped tracee waits for us, and the wakeups are what
+ * a stop costs most where CPUs idle between them (a VM's halted vCPU takes
+ * tens of microseconds to wake): python's imports stop every 50-100 us. So
+ * poll for a while (yielding to anything runnable) before sleeping in
+ * wait. Polling that does not pay (a workload that stops rarely, or no CPU
+ * to spare) is given up for the next SPIN_PAUSE waits. */
+#ifndef SPIN_NS
+#define SPIN_NS 200000
+#endif
+#define SPIN_PAUSE 64
+
+static pid_t wait_stop(unsigned *pause, int *status)
+{
+	if (*pause || !SPIN_NS) {
+		*pause -= *pause > 0;
+		return waitpid(-1, status, __WALL);
+	}
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (;;) {
+		pid_t r = waitpid(-1, status, __WALL | WNOHANG);
+		if (r != 0)
+			return r;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) > SPIN_NS) {
+			*pause = SPIN_PAUSE;
+			return waitpid(-1, status, __WALL);
+		}
+		sched_yield();
+	}
+}
+
 int tracer_run(struct tracer *t, int *exit_status, struct qerr *err)
 {
 	if (t->ran)
 		return q_error(err, 0, "tracer: already ran");
 	t->ran = true;
+	unsigned pause = 0;
 	while (t->tn > 0) {
 		int status;
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid = wait_stop(&pause, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;

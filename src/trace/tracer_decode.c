@@ -5,10 +5,13 @@
  * the tracee's memory, cwd and fds are then exactly what the kernel will
  * use (after an execve the memory is gone; after a chdir the cwd moved).
  * The result is taken at the syscall-exit stop (the tracer resumes the
- * seccomp stop with PTRACE_SYSCALL): guessing existence from our own lstat
- * before the call would be wrong for every O_CREAT, mkdir, unlink and
- * rename, and racy against the tracee's other threads. It costs one more
- * stop, only for the path syscalls. */
+ * seccomp stop with PTRACE_SYSCALL) wherever it cannot be known before:
+ * every write (O_CREAT, mkdir, unlink, rename…), exec, sockets. A read-only
+ * lookup (stat family, access(F_OK), readlink, read-only open) is resolved
+ * at the seccomp stop instead, and when every directory on the way is
+ * searchable by anyone and the object's type and mode leave one answer,
+ * that answer is recorded and the exit stop skipped (predict_pop;
+ * docs/tracer.md, "One stop"). */
 #include "trace/tracer_internal.h"
 
 #include <arpa/inet.h>
@@ -30,6 +33,7 @@ void pending_clear(struct pending *p)
 	for (int i = 0; i < 2; i++) {
 		free(p->p[i].path);
 		free(p->p[i].base);
+		free(p->p[i].resolved);
 	}
 	free(p->argv0);
 	free(p->note);
@@ -47,8 +51,9 @@ static void operand(struct tracer *t, struct tproc *tp, int dirfd, uint64_t addr
 	p->use = use;
 	p->nofollow = nofollow;
 	int r = tracee_read_str(tp->tid, addr, PATH_MAX, &p->path);
-	if (r < 0 || p->path[0] == '/')
-		return;   /* unreadable: the kernel fails it too (EFAULT, ENAMETOOLONG) */
+	if (r < 0 || p->path[0] == '/' || !p->path[0])
+		return;   /* unreadable: the kernel fails it too (EFAULT, ENAMETOOLONG);
+			   * "": ENOENT or the fd itself (fstat), no base needed */
 	p->base = tracee_fd_path(t, tp->tid, dirfd);
 	if (!p->base && p->path[0])
 		tracer_warn(t, "%s: a path relative to an fd outside the root (or not a directory): not recorded",
@@ -62,6 +67,37 @@ static unsigned open_use(uint64_t flags)
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
 		return TRACER_WRITE;
 	return TRACER_READ;
+}
+
+/* An open whose result predict_pop may tell: read-only, no flag that can
+ * fail it for another reason (O_NOATIME: EPERM; O_DIRECT: EINVAL on some
+ * file systems; O_CREAT, O_TRUNC, O_TMPFILE: writes). */
+static unsigned open_need(uint64_t flags)
+{
+	const uint64_t kernel_largefile = 0100000;
+	const uint64_t plain = O_ACCMODE | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | O_NOCTTY |
+			       O_NONBLOCK | kernel_largefile | O_PATH;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & ~plain))
+		return 0;
+	unsigned dir = flags & O_DIRECTORY ? NEED_DIR : 0;
+	if (flags & O_PATH)
+		return PRED_ON | dir;   /* a handle: no permission on the object */
+	return PRED_ON | NEED_READ | dir | (flags & O_NOFOLLOW ? NEED_NOLINK : 0);
+}
+
+/* stat-family flags the kernel accepts (others: EINVAL) */
+static unsigned stat_need(uint64_t flags, uint64_t more)
+{
+	const uint64_t ok = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | more;
+	return flags & ~ok ? 0 : PRED_ON;
+}
+
+static unsigned statx_need(uint64_t flags, uint64_t mask)
+{
+	const uint64_t sync = 0x6000;   /* AT_STATX_SYNC_TYPE; both bits: EINVAL */
+	if ((flags & sync) == sync || (mask & 0x80000000u))   /* STATX__RESERVED */
+		return 0;
+	return stat_need(flags, sync);
 }
 
 static bool open_nofollow(uint64_t flags)
@@ -121,10 +157,15 @@ static bool decode_paths(struct tracer *t, struct tproc *tp, const struct __ptra
 {
 	const int C = AT_FDCWD;
 	const unsigned W = TRACER_WRITE, S = TRACER_STAT;
+	unsigned *need = &tp->pend.need;
 	switch (tp->pend.nr) {
-	case SYS_open: operand(t, tp, C, ARG(0), open_use(ARG(1)), open_nofollow(ARG(1))); break;
+	case SYS_open:
+		operand(t, tp, C, ARG(0), open_use(ARG(1)), open_nofollow(ARG(1)));
+		*need = open_need(ARG(1));
+		break;
 	case SYS_openat:
 		operand(t, tp, (int)ARG(0), ARG(1), open_use(ARG(2)), open_nofollow(ARG(2)));
+		*need = open_need(ARG(2));
 		break;
 	case SYS_openat2: {
 		struct open_how how = { 0 };
@@ -134,16 +175,47 @@ static bool decode_paths(struct tracer *t, struct tproc *tp, const struct __ptra
 		break;
 	}
 	case SYS_creat: operand(t, tp, C, ARG(0), W, false); break;
-	case SYS_stat: case SYS_access: case SYS_chdir: case SYS_statfs:
-	case SYS_getxattr: case SYS_listxattr:
+	case SYS_stat: case SYS_lstat:
+		operand(t, tp, C, ARG(0), S, tp->pend.nr == SYS_lstat);
+		*need = PRED_ON;
+		break;
+	case SYS_access:   /* F_OK only: R_OK… depend on who asks */
+		operand(t, tp, C, ARG(0), S, false);
+		*need = ARG(1) ? 0 : PRED_ON;
+		break;
+	case SYS_chdir: case SYS_statfs: case SYS_getxattr: case SYS_listxattr:
 		operand(t, tp, C, ARG(0), S, false); break;
-	case SYS_lstat: case SYS_readlink: case SYS_lgetxattr: case SYS_llistxattr:
+	case SYS_readlink:
+		operand(t, tp, C, ARG(0), S, true);
+		*need = (int)ARG(2) > 0 ? PRED_ON | NEED_LINK : 0;
+		break;
+	case SYS_lgetxattr: case SYS_llistxattr:
 		operand(t, tp, C, ARG(0), S, true); break;
-	case SYS_newfstatat: operand(t, tp, (int)ARG(0), ARG(1), S, ARG(3) & AT_SYMLINK_NOFOLLOW); break;
-	case SYS_statx: operand(t, tp, (int)ARG(0), ARG(1), S, ARG(2) & AT_SYMLINK_NOFOLLOW); break;
-	case SYS_faccessat: operand(t, tp, (int)ARG(0), ARG(1), S, false); break;
-	case SYS_faccessat2: operand(t, tp, (int)ARG(0), ARG(1), S, ARG(3) & AT_SYMLINK_NOFOLLOW); break;
-	case SYS_readlinkat: operand(t, tp, (int)ARG(0), ARG(1), S, true); break;
+	case SYS_newfstatat:
+		operand(t, tp, (int)ARG(0), ARG(1), S, ARG(3) & AT_SYMLINK_NOFOLLOW);
+		*need = stat_need(ARG(3), 0);
+		break;
+	case SYS_statx:
+		operand(t, tp, (int)ARG(0), ARG(1), S, ARG(2) & AT_SYMLINK_NOFOLLOW);
+		*need = statx_need(ARG(2), ARG(3));
+		break;
+	case SYS_faccessat:
+		operand(t, tp, (int)ARG(0), ARG(1), S, false);
+		*need = ARG(2) ? 0 : PRED_ON;
+		break;
+	case SYS_faccessat2:
+		operand(t, tp, (int)ARG(0), ARG(1), S, ARG(3) & AT_SYMLINK_NOFOLLOW);
+		/* its flags: AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH (others: EINVAL) */
+		*need = ARG(2) || (ARG(3) & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+				? 0 : PRED_ON;
+		break;
+	case SYS_readlinkat:
+		operand(t, tp, (int)ARG(0), ARG(1), S, true);
+		*need = (int)ARG(3) > 0 ? PRED_ON | NEED_LINK : 0;
+		break;
+	case SYS_fchmod: case SYS_fsetxattr: case SYS_fremovexattr:
+		tp->pend.mutates = true;   /* a directory's mode may change: see the exit */
+		break;
 	case SYS_inotify_add_watch: operand(t, tp, C, ARG(1), S, false); break;
 	case SYS_rename:
 		operand(t, tp, C, ARG(0), W, true);
@@ -192,6 +264,7 @@ static bool decode_root(struct tracer *t, struct tproc *tp, const struct __ptrac
 	switch (nr) {
 	case SYS_chown: case SYS_lchown: case SYS_fchownat: case SYS_fchown: {
 		int ia = nr == SYS_fchownat ? 2 : 1;
+		tp->pend.mutates = nr == SYS_fchown;
 		if (nr == SYS_chown || nr == SYS_lchown)
 			operand(t, tp, AT_FDCWD, ARG(0), TRACER_WRITE, nr == SYS_lchown);
 		else if (nr == SYS_fchownat)
@@ -300,12 +373,25 @@ bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_sysc
 	if (decode_root(t, tp, si))
 		return true;
 	if (decode_paths(t, tp, si)) {
+		/* A read-only call whose result the tree tells: recorded now,
+		 * no exit stop. Not while another thread's write may be
+		 * changing the tree under the walk. */
+		if (pd->np == 1 && (pd->need & PRED_ON) && !t->writers) {
+			int r = predict_pop(t, tp->tid, &pd->p[0], pd->need);
+			if (r != PREDICT_UNKNOWN) {
+				record_pop(t, tp->tid, &pd->p[0], r);
+				pending_clear(pd);
+				return false;
+			}
+		}
 		/* fstat is newfstatat(fd, "", AT_EMPTY_PATH) in glibc: no path,
 		 * nothing to learn at the exit; nor from a path the kernel
 		 * cannot read either. Skip the second stop. */
 		for (int i = 0; i < pd->np; i++)
 			if (pd->p[i].path && pd->p[i].path[0])
 				return true;
+		if (pd->mutates)
+			return true;
 	}
 	pending_clear(pd);
 	return false;
@@ -384,6 +470,8 @@ void finish_pending(struct tracer *t, struct tproc *tp, int64_t rval)
 	for (int i = 0; i < pd->np; i++)
 		if (i == 0 || rval >= 0)   /* a failure is the first operand's */
 			record_pop(t, tp->tid, &pd->p[i], rval);
+	if (pd->mutates && rval >= 0)
+		dircache_clear(t);   /* fchmod of a directory: its cached mode */
 	if (pd->note && rval >= 0) {
 		root_reason(t, pd->note);
 		dircache_clear(t);   /* chroot, mount: the tree moved */
@@ -449,6 +537,17 @@ static void exec_add(struct tracer *t, const char *path, const char *argv0)
 		}
 	t->execs = xgrow(t->execs, &t->execcap, t->nexecs + 1, sizeof(*t->execs));
 	t->execs[t->nexecs++] = (struct tracer_exec){ xstrdup(path), xstrdup(argv0), 1 };
+}
+
+/* A call under way that may change the tree: predictions wait for it. */
+bool pend_mutates(const struct pending *pd)
+{
+	if (pd->mutates || pd->note || pd->kind == PEND_BIND)
+		return true;
+	for (int i = 0; i < pd->np; i++)
+		if (pd->p[i].use & TRACER_WRITE)
+			return true;
+	return false;
 }
 
 void exec_done(struct tracer *t, struct tproc *tp)

@@ -17,6 +17,7 @@ struct pop {
 			      * the root, read at the seccomp stop; NULL → "/" */
 	unsigned use;        /* TRACER_* for the final component */
 	bool nofollow;       /* the last component is not followed */
+	char *resolved;      /* set by predict_pop: the path resolved before the call */
 };
 
 enum pend_kind { PEND_NONE, PEND_PATHS, PEND_EXEC, PEND_BIND, PEND_CONNECT, PEND_LISTEN,
@@ -31,12 +32,15 @@ struct pending {
 	char *note;          /* PEND_ROOT: the reason, recorded when the call succeeds */
 	struct tracer_port port;   /* PEND_BIND / PEND_CONNECT (port known at entry) */
 	int sockfd;          /* PEND_LISTEN */
+	unsigned need;       /* PRED_*: a read-only call whose result predict_pop may tell */
+	bool mutates;        /* an fd's metadata changes (fchmod, fchown, fsetxattr) */
 };
 
 struct tproc {
 	pid_t tid, tgid;
 	size_t proc;         /* index in t->procs of its thread group */
 	bool in_syscall;     /* resumed with PTRACE_SYSCALL: next syscall stop is the exit */
+	bool writing;        /* in_syscall with a call that may change the tree */
 	bool gone;
 	struct pending pend;
 };
@@ -79,6 +83,8 @@ struct tracer {
 	struct strvec names;         /* storage for foreign syscall names */
 	struct strvec warnings;
 	uint64_t stops;
+	uint64_t exit_stops;         /* syscall-exit stops taken */
+	unsigned writers;            /* threads with a tree-changing call under way */
 
 	struct tracer_report report;
 	bool report_built;
@@ -101,6 +107,17 @@ char *tracee_link_path(struct tracer *t, pid_t pid, const char *what);
 /* Resolve a pop the way the kernel did and record it; rval is the
  * syscall's result (negative errno on failure). */
 void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval);
+/* What a read-only call will return, predicted by resolving p now (kept in
+ * p->resolved): 0, -ENOENT, -ENOTDIR, -EINVAL, or PREDICT_UNKNOWN when the tree
+ * alone does not tell (permissions, /proc, errors): then the exit is seen.
+ * need: what the call asks of the last component. */
+#define PRED_ON      1u   /* the call may be predicted at all */
+#define NEED_READ    2u   /* opened for reading: a regular file or directory readable by all */
+#define NEED_DIR     4u   /* O_DIRECTORY: ENOTDIR otherwise */
+#define NEED_LINK    8u   /* readlink: a symlink (EINVAL otherwise) */
+#define NEED_NOLINK 16u   /* O_NOFOLLOW open: ELOOP on a symlink */
+#define PREDICT_UNKNOWN 1
+int predict_pop(struct tracer *t, pid_t tid, struct pop *p, unsigned need);
 /* Record one use of an already resolved path. */
 struct tracer_path *path_use(struct tracer *t, const char *path, unsigned use);
 /* Resolve path (relative to base when not absolute) inside the root,
@@ -120,6 +137,7 @@ bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_sysc
 /* At the syscall exit (or the exec event for execve). */
 void finish_pending(struct tracer *t, struct tproc *tp, int64_t rval);
 void pending_clear(struct pending *p);
+bool pend_mutates(const struct pending *pd);
 void exec_done(struct tracer *t, struct tproc *tp);
 
 #endif

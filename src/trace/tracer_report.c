@@ -96,6 +96,7 @@ const struct tracer_report *tracer_report(struct tracer *t)
 	r->nprocs = t->nprocs;
 	r->warnings = t->warnings;
 	r->stops = t->stops;
+	r->exit_stops = t->exit_stops;
 	build_syscalls(t, r);
 	return r;
 }

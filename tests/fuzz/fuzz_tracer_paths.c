@@ -6,6 +6,7 @@
  * Input: byte 0 picks nofollow and the base, the rest is the path. */
 #include "trace/tracer_internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -84,6 +85,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_normal(res, path);
 	struct pop p = { .path = path, .base = (char *)base, .use = TRACER_READ, .nofollow = nofollow };
 	record_pop(t, getpid(), &p, missing ? -2 : 0);
+	/* the prediction before a call walks the same way and agrees */
+	unsigned need = PRED_ON | ((data[0] >> 4) & (NEED_READ | NEED_DIR | NEED_LINK | NEED_NOLINK));
+	int r = predict_pop(t, getpid(), &p, need);
+	if (p.resolved && (strcmp(p.resolved, res) || (r == -ENOENT && !missing && !nofollow) ||
+			   (r == 0 && missing))) {
+		fprintf(stderr, "prediction %d '%s' for '%s' (walk: '%s'%s)\n", r, p.resolved, path,
+			res, missing ? ", missing" : "");
+		abort();
+	}
+	if (p.resolved)
+		record_pop(t, getpid(), &p, r == PREDICT_UNKNOWN ? -13 : r);
+	free(p.resolved);
 	for (size_t i = 0; i < t->npaths; i++) {
 		check_normal(t->paths[i].path, path);
 		if ((t->paths[i].uses & TRACER_SYMLINK) && !t->paths[i].link_target) {

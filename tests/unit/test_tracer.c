@@ -386,6 +386,89 @@ static void test_paths(void **state)
 	free(h);
 }
 
+/* path was recorded without any of the uses in `uses` */
+static void assert_not_uses(const struct tracer_report *r, const char *path, unsigned uses)
+{
+	const struct tracer_path *p = find_path(r, path);
+	char got[128];
+	if (p && (p->uses & uses))
+		fail_msg("%s: got %s", path, tracer_use_str(p->uses, got, sizeof(got)));
+}
+
+static void make_file(const char *d, const char *name, mode_t mode)
+{
+	char *p = xasprintf("%s/%s", d, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	free(p);
+}
+
+/* Results the tree alone does not tell (docs/tracer.md, "One stop"): a
+ * permission refused to a non-root tracee is an error, not a read or a
+ * missing file; a file created, then removed; a directory closed through
+ * its fd after it was searched. The stats of a readable file take no exit
+ * stop. */
+static void test_perm(void **state)
+{
+	(void)state;
+	char *d = fixture(), *h = helper("tt_perm");
+	assert_int_equal(chmod(d, 0755), 0);
+	make_file(d, "pub", 0644);
+	make_file(d, "secret", 0);
+	make_file(d, "plain", 0644);
+	char *closed = xasprintf("%s/closed", d), *w = xasprintf("%s/w", d);
+	assert_int_equal(mkdir(closed, 0755), 0);
+	make_file(d, "closed/inner", 0644);
+	assert_int_equal(chmod(closed, 0), 0);
+	assert_int_equal(mkdir(w, 0777), 0);
+	assert_int_equal(chmod(w, 0777), 0);
+	char *argv[] = { h, d, NULL };
+	struct run u, tr;
+	struct tracer *t = both(argv, &u, &tr, true);
+	if (!t) {
+		chmod(closed, 0755);
+		rm_rf(d);
+	}
+	SKIP_IF_NO_TRACE(t);
+	assert_string_equal(tr.out, "pub ok\nsecret Permission denied\n"
+			    "closed-inner Permission denied\nclosed-missing Permission denied\n"
+			    "readlink-plain Invalid argument\ncreate ok\nstat-new ok\nunlink ok\n"
+			    "stat-gone No such file or directory\nmkdir ok\n"
+			    "d-missing No such file or directory\nfchmod ok\n"
+			    "d-closed Permission denied\nrmdir ok\n");
+	const struct tracer_report *r = tracer_report(t);
+	char *p = NULL;
+#define P(fmt) (free(p), p = xasprintf(fmt, d))
+	assert_uses(r, P("%s/pub"), TRACER_READ | TRACER_STAT);
+	assert_uses(r, P("%s/secret"), TRACER_ERROR);
+	assert_not_uses(r, p, TRACER_READ | TRACER_STAT);
+	assert_uses(r, P("%s/closed/inner"), TRACER_ERROR);
+	assert_not_uses(r, p, TRACER_STAT | TRACER_MISSING);
+	assert_uses(r, P("%s/closed/nothere"), TRACER_ERROR);
+	assert_not_uses(r, p, TRACER_MISSING);
+	assert_uses(r, P("%s/plain"), TRACER_ERROR);
+	assert_uses(r, P("%s/w/new"), TRACER_WRITE | TRACER_STAT | TRACER_MISSING);
+	assert_uses(r, P("%s/w/d/x"), TRACER_MISSING);
+	assert_uses(r, P("%s/w/d/y"), TRACER_ERROR);
+	assert_not_uses(r, p, TRACER_MISSING);
+#undef P
+	/* 50 stats of pub and the rest: far fewer exit stops than calls */
+	assert_true(r->exit_stops < 30);
+	assert_true(r->stops > 60);
+	free(p);
+	tracer_free(t);
+	run_free(&u);
+	run_free(&tr);
+	assert_int_equal(chmod(closed, 0755), 0);
+	rm_rf(d);
+	free(closed);
+	free(w);
+	free(d);
+	free(h);
+}
+
 static void test_dlopen(void **state)
 {
 	(void)state;
@@ -745,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_vfork),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_perm),
 		cmocka_unit_test(test_dlopen),
 		cmocka_unit_test(test_daemon),
 		cmocka_unit_test(test_mtexec),
