@@ -336,21 +336,13 @@ static void on_gone(struct tracer *t, pid_t tid, int status)
 
 /* The next stop. A stopped tracee waits for us, and the wakeups are what
  * a stop costs most where CPUs idle between them (a VM's halted vCPU takes
- * tens of microseconds to wake): python's imports stop every 50-100 us. So
+ * tens of microseconds to wake): python's imports stop every 50–100 µs. So
  * poll for a while (yielding to anything runnable) before sleeping in
- * wait. Polling that does not pay (a workload that stops rarely, or no CPU
- * to spare) is given up for the next SPIN_PAUSE waits. */
-#ifndef SPIN_NS
+ * wait; a workload that stops rarely costs one poll period per stop. */
 #define SPIN_NS 200000
-#endif
-#define SPIN_PAUSE 64
 
-static pid_t wait_stop(unsigned *pause, int *status)
+static pid_t wait_stop(int *status)
 {
-	if (*pause || !SPIN_NS) {
-		*pause -= *pause > 0;
-		return waitpid(-1, status, __WALL);
-	}
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (;;) {
@@ -358,10 +350,8 @@ static pid_t wait_stop(unsigned *pause, int *status)
 		if (r != 0)
 			return r;
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		if ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) > SPIN_NS) {
-			*pause = SPIN_PAUSE;
+		if ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) > SPIN_NS)
 			return waitpid(-1, status, __WALL);
-		}
 		sched_yield();
 	}
 }
@@ -371,10 +361,9 @@ int tracer_run(struct tracer *t, int *exit_status, struct qerr *err)
 	if (t->ran)
 		return q_error(err, 0, "tracer: already ran");
 	t->ran = true;
-	unsigned pause = 0;
 	while (t->tn > 0) {
 		int status;
-		pid_t tid = wait_stop(&pause, &status);
+		pid_t tid = wait_stop(&status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
