@@ -24,14 +24,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <linux/audit.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #define X32_BIT 0x40000000u
 
@@ -334,28 +332,6 @@ static void on_gone(struct tracer *t, pid_t tid, int status)
 		t->first_status = status;
 }
 
-/* The next stop. A stopped tracee waits for us, and the wakeups are what
- * a stop costs most where CPUs idle between them (a VM's halted vCPU takes
- * tens of microseconds to wake): python's imports stop every 50–100 µs. So
- * poll for a while (yielding to anything runnable) before sleeping in
- * wait; a workload that stops rarely costs one poll period per stop. */
-#define SPIN_NS 200000
-
-static pid_t wait_stop(int *status)
-{
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (;;) {
-		pid_t r = waitpid(-1, status, __WALL | WNOHANG);
-		if (r != 0)
-			return r;
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		if ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) > SPIN_NS)
-			return waitpid(-1, status, __WALL);
-		sched_yield();
-	}
-}
-
 int tracer_run(struct tracer *t, int *exit_status, struct qerr *err)
 {
 	if (t->ran)
@@ -363,7 +339,7 @@ int tracer_run(struct tracer *t, int *exit_status, struct qerr *err)
 	t->ran = true;
 	while (t->tn > 0) {
 		int status;
-		pid_t tid = wait_stop(&status);
+		pid_t tid = waitpid(-1, &status, __WALL);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
