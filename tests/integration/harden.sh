@@ -20,25 +20,17 @@ t_require python3 mmdebstrap jq
 t_require_quench
 t_require_root
 
-refs=$(scripts/mkimage python 2>"$T_ROOT/mkimage.log") ||
-	t_skip_all "scripts/mkimage python failed: $(tail -3 "$T_ROOT/mkimage.log")"
-IMG=$(sed -n 1p <<<"$refs")
-export XDG_CACHE_HOME=$T_QCACHE TMPDIR=$T_ROOT/tmp
-mkdir -p "$TMPDIR"
+t_python_image
 R=$T_ROOT/rbom.json
 H=oci:$T_ROOT/hard:1
 WL=(python3 -c 'import re; print(re.sub("o", "0", "ok"))')
 
-has() {   # has WHAT JQ-FILTER FILE
-	if jq -e "$2" "$3" >/dev/null; then pass "$1"; else fail "$1" "$(jq -c "$2" "$3" 2>&1 | head -c 600)"; fi
-}
-
 q_ok "profile the workload" profile -o "$R" "$IMG" -- "${WL[@]}"
 q_run harden --rbom "$R" -o "$T_ROOT/report.json" "$IMG" "$H" -- "${WL[@]}"
 [ "$Q_RC" = 0 ] && pass "harden: validated and written" || fail "harden: exit $Q_RC" "$(cat "$Q_ERR")"
-has "the report: validation passed, nonroot, no shells or package managers" \
+t_jq "the report: validation passed, nonroot, no shells or package managers" \
 	'.validation == "passed" and .hardened.user == "65532:65532" and .hardened.shells == [] and .hardened.packageManagers == [] and .source.shells != []' "$T_ROOT/report.json"
-has "the report: fewer files and packages, setuid bits dropped" \
+t_jq "the report: fewer files and packages, setuid bits dropped" \
 	'.hardened.files < .source.files / 5 and .hardened.packages < .source.packages and .source.setuidFiles > 0 and .dropped.setuidBits >= 0' "$T_ROOT/report.json"
 
 q_run run "$H" -- "${WL[@]}"
@@ -59,23 +51,23 @@ n=$(find "$T_ROOT/tree" \( -type b -o -type c -o -type p \) | wc -l)
 [ "$(stat -c %a "$T_ROOT/tree/tmp")" = 1777 ] && pass "/tmp is 1777" || fail "/tmp mode $(stat -c %a "$T_ROOT/tree/tmp")"
 
 "$QUENCH" sbom --format json "$H" 2>/dev/null >"$T_ROOT/sbom.json"
-has "truthful metadata: the SBOM lists libc6 and python3.11-minimal, not bash or apt" \
+t_jq "truthful metadata: the SBOM lists libc6 and python3.11-minimal, not bash or apt" \
 	'[.packages[].name] | (index("libc6") != null) and (index("python3.11-minimal") != null) and (index("bash") == null) and (index("apt") == null)' "$T_ROOT/sbom.json"
-has "… as many packages as the report says are left" \
+t_jq "… as many packages as the report says are left" \
 	"(.packages | length) == $(jq .hardened.packages "$T_ROOT/report.json")" "$T_ROOT/sbom.json"
-has "… every package it lists still owns a file" '.packages | all(.n_files > 0)' "$T_ROOT/sbom.json"
+t_jq "… every package it lists still owns a file" '.packages | all(.n_files > 0)' "$T_ROOT/sbom.json"
 q_ok "db import (Debian OVAL)" db --db "$T_ROOT/vuln.db" import tests/data/advisories/debian-oval/*.xml.bz2
 "$QUENCH" scan --db "$T_ROOT/vuln.db" --format json "$H" 2>/dev/null >"$T_ROOT/scan.json"
-has "scanning the hardened image still finds what it ships: python3.11's CVE-2023-27043 (the distribution is known)" \
+t_jq "scanning the hardened image still finds what it ships: python3.11's CVE-2023-27043 (the distribution is known)" \
 	'[.findings[] | select(.id == "CVE-2023-27043")] | length > 0' "$T_ROOT/scan.json"
-has "… and nothing of what is gone (util-linux's CVE-2022-0563)" \
+t_jq "… and nothing of what is gone (util-linux's CVE-2022-0563)" \
 	'[.findings[] | select(.id == "CVE-2022-0563")] | length == 0' "$T_ROOT/scan.json"
 trivy=$(scripts/get-trivy 2>/dev/null) || trivy=
 if [ -n "$trivy" ]; then
 	"$QUENCH" copy "$H" "docker-archive:$T_ROOT/hard.tar:hard:1" >/dev/null
 	TRIVY_CACHE_DIR=$T_ROOT/trivy "$trivy" image --input "$T_ROOT/hard.tar" --format cyclonedx \
 		--skip-db-update --offline-scan -q -o "$T_ROOT/trivy.json" 2>/dev/null
-	has "Trivy sees the same truth: no bash, libc6 there" \
+	t_jq "Trivy sees the same truth: no bash, libc6 there" \
 		'[.components[].name] | (index("bash") == null) and (index("libc6") != null)' "$T_ROOT/trivy.json"
 fi
 
@@ -83,12 +75,12 @@ q_run harden --rbom "$R" -q "$IMG" "oci:$T_ROOT/hard2:1" -- "${WL[@]}"
 d1=$("$QUENCH" inspect "$H" | jq -r .digest)
 d2=$("$QUENCH" inspect "oci:$T_ROOT/hard2:1" | jq -r .digest)
 [ "$d1" = "$d2" ] && pass "reproducible: the same digest twice ($d1)" || fail "digests differ: $d1 $d2"
-has "labels: the source's digest and the seccomp profile's" \
+t_jq "labels: the source's digest and the seccomp profile's" \
 	".config.labels[\"org.opencontainers.image.base.digest\"] == \"$("$QUENCH" inspect "$IMG" | jq -r .digest)\" and (.config.labels[\"dev.quench.seccomp.digest\"] | startswith(\"sha256:\"))" \
 	<("$QUENCH" inspect "$H")
 
 P=$T_ROOT/hard.seccomp.json
-has "the seccomp profile: default deny, the workload's syscalls allowed" \
+t_jq "the seccomp profile: default deny, the workload's syscalls allowed" \
 	'.defaultAction == "SCMP_ACT_ERRNO" and (.syscalls[0].names | (index("execve") != null) and (index("openat") != null) and (index("mount") == null))' "$P"
 if command -v podman >/dev/null && command -v runc >/dev/null; then
 	printf '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\n' >"$T_ROOT/containers.conf"

@@ -172,3 +172,24 @@ t_nobody_setup() {
 		return 1
 	fi
 }
+
+# t_python_image: the python test image (scripts/mkimage python) in $IMG,
+# quench's cache and temporary files in the test's directory; skips the
+# whole test when the image cannot be built here.
+t_python_image() {
+	local refs
+	refs=$(scripts/mkimage python 2>"$T_ROOT/mkimage.log") ||
+		t_skip_all "scripts/mkimage python failed: $(tail -3 "$T_ROOT/mkimage.log")"
+	IMG=$(sed -n 1p <<<"$refs")
+	export XDG_CACHE_HOME=$T_QCACHE TMPDIR=$T_ROOT/tmp
+	mkdir -p "$TMPDIR"
+}
+
+# t_jq WHAT JQ-FILTER FILE: pass when the filter gives true on FILE.
+t_jq() {
+	if jq -e "$2" "$3" >/dev/null; then
+		pass "$1"
+	else
+		fail "$1" "$(jq -c "$2" "$3" 2>&1 | head -c 600)"
+	fi
+}

@@ -22,17 +22,9 @@ t_require python3 mmdebstrap jq
 t_require_quench
 t_require_root
 
-refs=$(scripts/mkimage python 2>"$T_ROOT/mkimage.log") ||
-	t_skip_all "scripts/mkimage python failed: $(tail -3 "$T_ROOT/mkimage.log")"
-IMG=$(sed -n 1p <<<"$refs")
-export XDG_CACHE_HOME=$T_QCACHE
-export TMPDIR=$T_ROOT/tmp
-mkdir -p "$TMPDIR"
+t_python_image
 R=$T_ROOT/rbom.json
-
-has() {   # has WHAT JQ-FILTER [FILE]: the filter gives true
-	if jq -e "$2" "${3:-$R}" >/dev/null; then pass "$1"; else fail "$1" "$(jq -c "$2" "${3:-$R}" 2>&1 | head -c 600)"; fi
-}
+has() { t_jq "$1" "$2" "${3:-$R}"; }   # the RBOM by default
 
 q_run profile -o "$R" "$IMG" -- python3 -c 'import re, os
 open("/tmp/written", "w").write("x")

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include "schema_check.h"
 
 #define DIGEST(c) "sha256:" c c c c c c c c c c c c c c c c \
 		  c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
@@ -137,50 +138,6 @@ static void findings(struct vuln_report *r, const struct catalog *c, bool revers
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Write j to a file and run the schema validator on it: 0 valid, 1 not,
- * 77 when the validator cannot run here (no python3-jsonschema). */
-static int validate(json_t *j, const char *schema)
-{
-	const char *root = getenv("QUENCH_SOURCE_ROOT");
-	if (!root)
-		return 77;
-	if (system("python3 -c 'import jsonschema' >/dev/null 2>&1") != 0)
-		return 77;
-	char path[] = "/tmp/quench-test-report-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	char *text = json_dump_sorted(j, true);
-	assert_int_equal(write_all(fd, text, strlen(text), NULL), 0);
-	close(fd);
-	free(text);
-	char *cmd = xasprintf("python3 '%s/tests/unit/validate_schema.py' "
-			      "'%s/tests/data/schemas/%s' '%s'", root, root, schema, path);
-	int rc = system(cmd);
-	free(cmd);
-	unlink(path);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-#define assert_valid(j, schema)                                                      \
-	do {                                                                         \
-		int rc_ = validate((j), (schema));                                   \
-		if (rc_ == 77)                                                       \
-			print_message("schema check skipped: no python3 jsonschema\n"); \
-		else if (rc_ != 0)                                                   \
-			fail_msg("%s: not valid (validator said %d)", (schema), rc_); \
-	} while (0)
-
-static json_t *find(json_t *arr, const char *key, const char *value)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		const char *s = json_get_str(v, key);
-		if (s && !strcmp(s, value))
-			return v;
-	}
-	return NULL;
-}
 
 /* The result for (rule id, package name[, location prefix]). */
 static json_t *result_of(json_t *results, const char *id, const char *pkg, const char *where)
@@ -215,7 +172,7 @@ static void check_sarif_rules(json_t *rules)
 	assert_int_equal(json_array_size(rules), 6);
 	for (size_t i = 0; i < 6; i++)
 		assert_string_equal(json_get_str(json_array_get(rules, i), "id"), ids[i]);
-	json_t *r = find(rules, "id", "CVE-2024-0727");
+	json_t *r = json_find(rules, "id", "CVE-2024-0727");
 	assert_string_equal(json_get_str(r, "helpUri"),
 			    "https://nvd.nist.gov/vuln/detail/CVE-2024-0727");
 	assert_string_equal(json_get_str(json_get_obj(r, "shortDescription"), "text"),
@@ -225,13 +182,13 @@ static void check_sarif_rules(json_t *rules)
 	json_t *tags = json_get_arr(json_get_obj(r, "properties"), "tags");
 	assert_string_equal(json_string_value(json_array_get(tags, 0)), "security");
 	assert_string_equal(json_string_value(json_array_get(tags, 2)), "high");
-	assert_string_equal(sec_severity(find(rules, "id", "CVE-2024-9999")), "9.3");
-	r = find(rules, "id", "DSA-5000-1");
+	assert_string_equal(sec_severity(json_find(rules, "id", "CVE-2024-9999")), "9.3");
+	r = json_find(rules, "id", "DSA-5000-1");
 	assert_string_equal(json_get_str(r, "helpUri"),
 			    "https://security-tracker.debian.org/tracker/DSA-5000-1");
 	assert_string_equal(sec_severity(r), "0.1");   /* the floor of "low" */
-	assert_string_equal(sec_severity(find(rules, "id", "CVE-2022-0456")), "4.0");
-	r = find(rules, "id", "PYSEC-2099-7");
+	assert_string_equal(sec_severity(json_find(rules, "id", "CVE-2022-0456")), "4.0");
+	r = json_find(rules, "id", "PYSEC-2099-7");
 	assert_string_equal(json_get_str(r, "helpUri"), "https://osv.dev/vulnerability/PYSEC-2099-7");
 	assert_null(sec_severity(r));                  /* unrated: no rank */
 	/* no summary: the id stands in */
@@ -316,7 +273,7 @@ static const char *ref_of(json_t *components, size_t venv_pkg, const struct cata
 	size_t i;
 	json_t *comp;
 	json_array_foreach(components, i, comp) {
-		json_t *p = find(json_get_arr(comp, "properties"), "name", "quench:location");
+		json_t *p = json_find(json_get_arr(comp, "properties"), "name", "quench:location");
 		if (p && !strcmp(json_get_str(p, "value"), c->pkgs[venv_pkg].location) &&
 		    !strcmp(json_get_str(comp, "name"), c->pkgs[venv_pkg].name))
 			return json_get_str(comp, "bom-ref");
@@ -332,7 +289,7 @@ static void check_refs_resolve(json_t *vulns, json_t *components)
 	json_array_foreach(vulns, i, v) {
 		assert_non_null(json_get_str(v, "bom-ref"));
 		json_array_foreach(json_get_arr(v, "affects"), k, a)
-			if (!find(components, "bom-ref", json_get_str(a, "ref")))
+			if (!json_find(components, "bom-ref", json_get_str(a, "ref")))
 				fail_msg("%s: affects '%s', no such component",
 					 json_get_str(v, "id"), json_get_str(a, "ref"));
 	}
@@ -340,7 +297,7 @@ static void check_refs_resolve(json_t *vulns, json_t *components)
 
 static void check_openssl(json_t *vulns, json_t *components, const struct catalog *c)
 {
-	json_t *v = find(vulns, "id", "CVE-2024-0727");
+	json_t *v = json_find(vulns, "id", "CVE-2024-0727");
 	json_t *aff = json_get_arr(v, "affects");
 	assert_int_equal(json_array_size(aff), 2);   /* libssl-dev and libssl3: one entry */
 	assert_string_equal(json_get_str(json_array_get(aff, 0), "ref"),
@@ -359,7 +316,7 @@ static void check_openssl(json_t *vulns, json_t *components, const struct catalo
 	assert_string_equal(json_get_str(rating, "vector"),
 			    "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H");
 	assert_string_equal(json_get_str(json_get_obj(v, "source"), "name"), "NVD");
-	assert_string_equal(json_get_str(find(json_get_arr(v, "advisories"), "title", "DSA-5678-1"),
+	assert_string_equal(json_get_str(json_find(json_get_arr(v, "advisories"), "title", "DSA-5678-1"),
 					 "url"),
 			    "https://security-tracker.debian.org/tracker/DSA-5678-1");
 	assert_string_equal(json_get_str(v, "recommendation"),
@@ -371,7 +328,7 @@ static void check_openssl(json_t *vulns, json_t *components, const struct catalo
 
 static void check_statuses(json_t *vulns, json_t *components, const struct catalog *c)
 {
-	json_t *v = find(vulns, "id", "DSA-5000-1");
+	json_t *v = json_find(vulns, "id", "DSA-5000-1");
 	json_t *rating = json_array_get(json_get_arr(v, "ratings"), 0);
 	assert_string_equal(json_get_str(rating, "method"), "other");
 	assert_string_equal(json_get_str(rating, "severity"), "low");
@@ -379,15 +336,15 @@ static void check_statuses(json_t *vulns, json_t *components, const struct catal
 	assert_string_equal(json_get_str(json_get_obj(v, "source"), "name"), "Debian");
 	json_t *resp = json_get_arr(json_get_obj(v, "analysis"), "response");
 	assert_string_equal(json_string_value(json_array_get(resp, 0)), "will_not_fix");
-	assert_string_equal(json_get_str(find(json_get_arr(v, "properties"), "name",
+	assert_string_equal(json_get_str(json_find(json_get_arr(v, "properties"), "name",
 					      "quench:status"), "value"), VDB_WONT_FIX);
 	assert_null(json_get_str(v, "recommendation"));
 
-	v = find(vulns, "id", "CVE-2022-0456");
+	v = json_find(vulns, "id", "CVE-2022-0456");
 	resp = json_get_arr(json_get_obj(v, "analysis"), "response");
 	assert_string_equal(json_string_value(json_array_get(resp, 0)), "can_not_fix");
 
-	v = find(vulns, "id", "PYSEC-2099-7");
+	v = json_find(vulns, "id", "PYSEC-2099-7");
 	assert_null(json_get_obj(v, "analysis"));     /* nothing known */
 	assert_null(json_get_arr(v, "ratings"));      /* unrated */
 	assert_string_equal(json_get_str(json_get_obj(v, "source"), "url"),
@@ -398,7 +355,7 @@ static void check_statuses(json_t *vulns, json_t *components, const struct catal
 	assert_string_equal(json_get_str(json_array_get(aff, 1), "ref"), ref_of(components, SIX_B, c));
 	assert_string_not_equal(ref_of(components, SIX_A, c), ref_of(components, SIX_B, c));
 
-	v = find(vulns, "id", "CVE-2024-9999");
+	v = json_find(vulns, "id", "CVE-2024-9999");
 	assert_string_equal(json_get_str(json_array_get(json_get_arr(v, "ratings"), 0), "method"),
 			    "CVSSv4");
 }
@@ -493,7 +450,7 @@ static void t_empty_and_hostile(void **state)
 	s = report_sarif(c, &r, &subject);
 	json_t *rules = json_get_arr(json_get_obj(json_get_obj(json_array_get(
 		json_get_arr(s, "runs"), 0), "tool"), "driver"), "rules");
-	json_t *rule = find(rules, "id", "GHSA-x/../\xef\xbf\xbd y");
+	json_t *rule = json_find(rules, "id", "GHSA-x/../\xef\xbf\xbd y");
 	assert_non_null(rule);
 	assert_string_equal(json_get_str(rule, "helpUri"),
 			    "https://osv.dev/vulnerability/GHSA-x%2F..%2F%FF%20y");
@@ -501,7 +458,7 @@ static void t_empty_and_hostile(void **state)
 						      "results")), N_SPECS - 1);
 	assert_valid(s, "sarif-2.1.0.schema.json");
 	d = report_cyclonedx(c, &r, &subject);
-	assert_non_null(find(json_get_arr(d, "vulnerabilities"), "id", "GHSA-x/../\xef\xbf\xbd y"));
+	assert_non_null(json_find(json_get_arr(d, "vulnerabilities"), "id", "GHSA-x/../\xef\xbf\xbd y"));
 	assert_valid(d, "bom-1.6.schema.json");
 	json_decref(s);
 	json_decref(d);
@@ -534,7 +491,7 @@ static void t_reachability_openvex(void **state)
 			assert_null(r.v[i].reach_evidence);   /* a stat is not a use */
 	}
 	json_t *vex = report_openvex(c, &r, &subject, "2026-01-01T00:00:00Z");
-	assert_int_not_equal(validate(vex, "openvex-0.2.0.schema.json"), 1);
+	assert_int_not_equal(schema_validate(vex, "openvex-0.2.0.schema.json"), 1);
 	size_t i, affected = 0;
 	json_t *st;
 	json_array_foreach(json_get_arr(vex, "statements"), i, st) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include "schema_check.h"
 
 #define DIGEST(c) "sha256:" c c c c c c c c c c c c c c c c \
 		  c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
@@ -177,60 +178,10 @@ static struct catalog *realistic(void)
 static const struct sbom_opts plain = { .tool_version = "0.1.0" };
 static const struct sbom_opts with_files = { .files = true, .tool_version = "0.1.0" };
 
-static char *dump(json_t *j)
-{
-	return json_dump_sorted(j, true);
-}
-
-/* Write j to a file and run the schema validator on it: 0 valid, 1 not,
- * 77 when the validator cannot run here (no python3-jsonschema). */
-static int validate(json_t *j, const char *schema)
-{
-	const char *root = getenv("QUENCH_SOURCE_ROOT");
-	if (!root)
-		return 77;
-	if (system("python3 -c 'import jsonschema' >/dev/null 2>&1") != 0)
-		return 77;
-	char path[] = "/tmp/quench-test-sbom-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	char *text = dump(j);
-	assert_int_equal(write_all(fd, text, strlen(text), NULL), 0);
-	close(fd);
-	free(text);
-	char *cmd = xasprintf("python3 '%s/tests/unit/validate_schema.py' "
-			      "'%s/tests/data/schemas/%s' '%s'", root, root, schema, path);
-	int rc = system(cmd);
-	free(cmd);
-	unlink(path);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-#define assert_valid(j, schema)                                                      \
-	do {                                                                         \
-		int rc_ = validate((j), (schema));                                   \
-		if (rc_ == 77)                                                       \
-			print_message("schema check skipped: no python3 jsonschema\n"); \
-		else if (rc_ != 0)                                                   \
-			fail_msg("%s: not valid (validator said %d)", (schema), rc_); \
-	} while (0)
-
-static json_t *find(json_t *arr, const char *key, const char *value)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		const char *s = json_get_str(v, key);
-		if (s && !strcmp(s, value))
-			return v;
-	}
-	return NULL;
-}
-
 /* The value of the CycloneDX property name, or NULL. */
 static const char *prop(json_t *component, const char *name)
 {
-	json_t *p = find(json_get_arr(component, "properties"), "name", name);
+	json_t *p = json_find(json_get_arr(component, "properties"), "name", name);
 	return p ? json_get_str(p, "value") : NULL;
 }
 
@@ -323,7 +274,7 @@ static void t_cyclonedx(void **state)
 	assert_string_equal(json_get_str(os, "name"), "debian");
 	assert_string_equal(json_get_str(os, "version"), "12");
 
-	json_t *libc = find(comps, "name", "libc6");
+	json_t *libc = json_find(comps, "name", "libc6");
 	assert_string_equal(json_get_str(libc, "type"), "library");
 	assert_string_equal(json_get_str(libc, "bom-ref"), c->pkgs[LIBC].purl);
 	assert_string_equal(json_get_str(libc, "cpe"), c->pkgs[LIBC].cpe);
@@ -341,21 +292,21 @@ static void t_cyclonedx(void **state)
 	assert_string_equal(prop(libc, "aquasecurity:trivy:SrcName"), "glibc");
 	assert_string_equal(prop(libc, "aquasecurity:trivy:SrcVersion"), "2.36-9+deb12u4");
 
-	json_t *ssl = find(comps, "name", "libssl3");
+	json_t *ssl = json_find(comps, "name", "libssl3");
 	lic = json_array_get(json_get_arr(ssl, "licenses"), 0);
 	assert_string_equal(json_get_str(lic, "expression"), "Apache-2.0 AND (MIT OR BSD-3-Clause)");
 	assert_string_equal(prop(ssl, "quench:layer"), layers[1]);
-	json_t *zlib = find(comps, "name", "zlib1g");
+	json_t *zlib = json_find(comps, "name", "zlib1g");
 	assert_string_equal(prop(zlib, "aquasecurity:trivy:SrcVersion"), "1.2.13.dfsg-1");
 	assert_string_equal(prop(zlib, "aquasecurity:trivy:SrcEpoch"), "1");
 
-	json_t *weird = find(comps, "name", "weird pkg/ünï+1");
+	json_t *weird = json_find(comps, "name", "weird pkg/ünï+1");
 	assert_null(json_object_get(weird, "version"));
 	lic = json_array_get(json_get_arr(weird, "licenses"), 0);
 	assert_string_equal(json_get_str(json_get_obj(lic, "license"), "name"), "GPL-2+ and some text");
 	assert_null(json_object_get(weird, "externalReferences"));
 	assert_null(prop(weird, "quench:layer"));
-	assert_null(prop(find(comps, "name", "requests"), "aquasecurity:trivy:SrcName"));
+	assert_null(prop(json_find(comps, "name", "requests"), "aquasecurity:trivy:SrcName"));
 
 	/* one purl, two packages: the second gets a package-id */
 	assert_int_equal(count(comps, "purl", "pkg:pypi/six@1.16.0"), 2);
@@ -363,19 +314,19 @@ static void t_cyclonedx(void **state)
 
 	/* ELF files no package owns, and only those */
 	assert_int_equal(count(comps, "type", "file"), 3);
-	json_t *server = find(comps, "name", "opt/app/bin/server");
+	json_t *server = json_find(comps, "name", "opt/app/bin/server");
 	json_t *hash = json_array_get(json_get_arr(server, "hashes"), 0);
 	assert_string_equal(json_get_str(hash, "alg"), "SHA-256");
 	assert_int_equal(strlen(json_get_str(hash, "content")), 64);
 	assert_string_equal(prop(server, "quench:build-id"), "0badc0de");
-	assert_non_null(find(comps, "name", "usr/local/bin/ünï code"));
-	assert_null(find(comps, "name", "lib/x86_64-linux-gnu/libc.so.6"));
+	assert_non_null(json_find(comps, "name", "usr/local/bin/ünï code"));
+	assert_null(json_find(comps, "name", "lib/x86_64-linux-gnu/libc.so.6"));
 
 	/* the graph: the image holds the OS, which holds the OS packages;
 	 * top-level others and one way into the cycle */
 	check_cdx_refs(doc);
 	json_t *deps = json_get_arr(doc, "dependencies");
-	json_t *top = find(deps, "ref", json_get_str(image, "bom-ref"));
+	json_t *top = json_find(deps, "ref", json_get_str(image, "bom-ref"));
 	size_t i;
 	json_t *v;
 	struct strbuf got = STRBUF_INIT;
@@ -386,9 +337,9 @@ static void t_cyclonedx(void **state)
 			    "pkg:npm/%40babel/core@7.23.0 pkg:golang/github.com/foo/bar@v1.2.3 "
 			    "pkg:golang/stdlib@go1.21.5 pkg:pypi/six@1.16.0 ");
 	strbuf_release(&got);
-	json_t *os_dep = find(deps, "ref", "quench:os:debian@12");
+	json_t *os_dep = json_find(deps, "ref", "quench:os:debian@12");
 	assert_int_equal(json_array_size(json_get_arr(os_dep, "dependsOn")), 4);
-	json_t *z = find(deps, "ref", c->pkgs[ZLIB].purl);
+	json_t *z = json_find(deps, "ref", c->pkgs[ZLIB].purl);
 	assert_int_equal(json_array_size(json_get_arr(z, "dependsOn")), 1);
 
 	assert_valid(doc, "bom-1.6.schema.json");
@@ -403,14 +354,14 @@ static void t_cyclonedx_files(void **state)
 	json_t *doc = sbom_build(SBOM_CYCLONEDX, c, &subject, &with_files);
 	json_t *comps = json_get_arr(doc, "components");
 	assert_int_equal(count(comps, "type", "file"), 6);   /* every regular file */
-	json_t *libc = find(comps, "name", "lib/x86_64-linux-gnu/libc.so.6");
+	json_t *libc = json_find(comps, "name", "lib/x86_64-linux-gnu/libc.so.6");
 	assert_string_equal(prop(libc, "quench:owner"), c->pkgs[LIBC].purl);
 	assert_string_equal(prop(libc, "quench:soname"), "libc.so.6");
 	assert_string_equal(prop(libc, "quench:layer"), layers[0]);
-	json_t *passwd = find(comps, "name", "etc/passwd");
+	json_t *passwd = json_find(comps, "name", "etc/passwd");
 	assert_null(json_object_get(passwd, "hashes"));
 	assert_null(prop(passwd, "quench:owner"));
-	assert_null(find(comps, "name", "usr/bin"));
+	assert_null(json_find(comps, "name", "usr/bin"));
 	check_cdx_refs(doc);
 	/* a different document of the same image: its own serial number */
 	json_t *other = sbom_build(SBOM_CYCLONEDX, c, &subject, &plain);
@@ -468,7 +419,7 @@ static json_t *relation(json_t *doc, const char *from, const char *type, const c
 
 static const char *ext_ref(json_t *pkg, const char *type)
 {
-	json_t *r = find(json_get_arr(pkg, "externalRefs"), "referenceType", type);
+	json_t *r = json_find(json_get_arr(pkg, "externalRefs"), "referenceType", type);
 	return r ? json_get_str(r, "referenceLocator") : NULL;
 }
 
@@ -499,7 +450,7 @@ static void t_spdx(void **state)
 	assert_string_equal(json_get_str(os, "name"), "debian");
 	const char *os_id = json_get_str(os, "SPDXID");
 
-	json_t *libc = find(pkgs, "name", "libc6");
+	json_t *libc = json_find(pkgs, "name", "libc6");
 	cleanup_free char *libc_id = xstrdup(json_get_str(libc, "SPDXID"));
 	assert_true(str_starts_with(libc_id, "SPDXRef-Package-deb-libc6-"));
 	assert_string_equal(json_get_str(libc, "downloadLocation"), "NOASSERTION");
@@ -512,16 +463,16 @@ static void t_spdx(void **state)
 			    "built package from: glibc 2.36-9+deb12u4");
 	assert_string_equal(ext_ref(libc, "purl"), c->pkgs[LIBC].purl);
 	assert_string_equal(ext_ref(libc, "cpe23Type"), c->pkgs[LIBC].cpe);
-	json_t *ssl = find(pkgs, "name", "libssl3");
+	json_t *ssl = json_find(pkgs, "name", "libssl3");
 	assert_string_equal(json_get_str(ssl, "licenseDeclared"),
 			    "Apache-2.0 AND (MIT OR BSD-3-Clause)");
-	json_t *weird = find(pkgs, "name", "weird pkg/ünï+1");
+	json_t *weird = json_find(pkgs, "name", "weird pkg/ünï+1");
 	assert_string_equal(json_get_str(weird, "licenseDeclared"), "NOASSERTION");
 	assert_string_equal(json_get_str(weird, "licenseComments"), "GPL-2+ and some text");
 	assert_string_equal(json_get_str(weird, "supplier"), "Organization: Someone Else");
 	assert_true(str_starts_with(json_get_str(weird, "SPDXID"), "SPDXRef-Package-deb-weird-pkg-n-1-"));
 	assert_null(json_object_get(weird, "versionInfo"));
-	json_t *babel = find(pkgs, "name", "@babel/core");
+	json_t *babel = json_find(pkgs, "name", "@babel/core");
 	assert_true(str_starts_with(json_get_str(babel, "SPDXID"), "SPDXRef-Package-npm--babel-core-"));
 	assert_string_equal(json_get_str(babel, "supplier"),
 			    "Organization: The Babel Team (https://babel.dev/team)");
@@ -531,13 +482,13 @@ static void t_spdx(void **state)
 	assert_non_null(relation(doc, image_id, "CONTAINS", os_id));
 	assert_non_null(relation(doc, os_id, "CONTAINS", libc_id));
 	assert_non_null(relation(doc, image_id, "CONTAINS",
-				 json_get_str(find(pkgs, "name", "requests"), "SPDXID")));
+				 json_get_str(json_find(pkgs, "name", "requests"), "SPDXID")));
 	assert_non_null(relation(doc, json_get_str(ssl, "SPDXID"), "DEPENDS_ON", libc_id));
 
 	/* unowned ELF files, with their SHA-256, contained by the image */
 	json_t *files = json_get_arr(doc, "files");
 	assert_int_equal(json_array_size(files), 3);
-	json_t *server = find(files, "fileName", "./opt/app/bin/server");
+	json_t *server = json_find(files, "fileName", "./opt/app/bin/server");
 	json_t *sum = json_array_get(json_get_arr(server, "checksums"), 0);
 	assert_string_equal(json_get_str(sum, "algorithm"), "SHA256");
 	assert_non_null(relation(doc, image_id, "CONTAINS", json_get_str(server, "SPDXID")));
@@ -548,9 +499,9 @@ static void t_spdx(void **state)
 	doc = sbom_build(SBOM_SPDX, c, &subject, &with_files);
 	files = json_get_arr(doc, "files");
 	assert_int_equal(json_array_size(files), 5);
-	json_t *so = find(files, "fileName", "./lib/x86_64-linux-gnu/libc.so.6");
+	json_t *so = json_find(files, "fileName", "./lib/x86_64-linux-gnu/libc.so.6");
 	assert_non_null(relation(doc, libc_id, "CONTAINS", json_get_str(so, "SPDXID")));
-	assert_null(find(files, "fileName", "./etc/passwd"));
+	assert_null(json_find(files, "fileName", "./etc/passwd"));
 	check_spdx_ids(doc);
 	assert_valid(doc, "spdx-2.3.schema.json");
 	json_decref(doc);
@@ -589,16 +540,16 @@ static void t_native(void **state)
 	doc = sbom_build(SBOM_NATIVE, c, &subject, &with_files);
 	json_t *files = json_get_arr(doc, "files");
 	assert_int_equal(json_array_size(files), c->n_files);
-	json_t *so = find(files, "path", "lib/x86_64-linux-gnu/libc.so.6");
+	json_t *so = json_find(files, "path", "lib/x86_64-linux-gnu/libc.so.6");
 	assert_string_equal(json_get_str(so, "owner"), c->pkgs[LIBC].purl);
 	assert_string_equal(json_get_str(so, "mode"), "0755");
 	assert_string_equal(json_get_str(json_get_obj(so, "elf"), "soname"), "libc.so.6");
-	json_t *server = find(files, "path", "opt/app/bin/server");
+	json_t *server = json_find(files, "path", "opt/app/bin/server");
 	json_t *e = json_get_obj(server, "elf");
 	assert_string_equal(json_get_str(e, "interp"), "/lib64/ld-linux-x86-64.so.2");
 	assert_string_equal(json_string_value(json_array_get(json_get_arr(e, "needed"), 0)),
 			    "libc.so.6");
-	assert_string_equal(json_get_str(find(files, "path", "usr/share/doc/x"), "type"), "symlink");
+	assert_string_equal(json_get_str(json_find(files, "path", "usr/share/doc/x"), "type"), "symlink");
 	json_t *libc_files = json_get_arr(json_array_get(json_get_arr(doc, "packages"), LIBC), "files");
 	assert_int_equal(json_array_size(libc_files), 1);
 	json_decref(doc);
@@ -617,7 +568,7 @@ static void t_deterministic(void **state)
 			const struct sbom_opts *o = files ? &with_files : &plain;
 			json_t *ja = sbom_build(fmts[f], a, &subject, o);
 			json_t *jb = sbom_build(fmts[f], b, &subject, o);
-			char *sa = dump(ja), *sb = dump(jb);
+			char *sa = json_dump_sorted(ja, true), *sb = json_dump_sorted(jb, true);
 			assert_string_equal(sa, sb);
 			free(sa);
 			free(sb);
@@ -688,7 +639,7 @@ static void t_edges(void **state)
 	validate_all(c, &bad);
 	doc = sbom_build(SBOM_CYCLONEDX, c, &bad, &plain);
 	json_t *comps = json_get_arr(doc, "components");
-	assert_null(find(comps, "type", "operating-system"));
+	assert_null(json_find(comps, "type", "operating-system"));
 	assert_int_equal(count(comps, "name", "busybox"), 2);
 	assert_null(json_object_get(json_array_get(comps, 2), "licenses"));
 	json_decref(doc);
