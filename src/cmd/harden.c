@@ -4,7 +4,9 @@
 #include "cmd.h"
 #include "catalog/catalog.h"
 #include "harden/harden.h"
+#include "report/report.h"
 #include "trace/trace.h"
+#include "vuln/vuln.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +17,13 @@
 #include <unistd.h>
 
 enum { OPT_RBOM = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_KEEP_SHELL, OPT_NO_VALIDATE,
-       OPT_IGNORE_OUTPUT, OPT_SECCOMP };
+       OPT_IGNORE_OUTPUT, OPT_SECCOMP, OPT_DB };
 
 struct harden_args {
 	struct common_opts co;
 	struct workload_opts w;
 	const char *rbom, *user, *seccomp_out;
+	const char *db;             /* advisories: the report sorts every finding */
 	struct strvec include, exclude;
 	bool keep_shell, no_validate, ignore_output;
 };
@@ -351,8 +354,73 @@ static void print_summary(json_t *r)
 	fprintf(stderr, "%-18s %18s %18s\n", "user", json_get_str(s, "user"), json_get_str(h, "user"));
 	fprintf(stderr, "%-18s %18s %18lld\n", "syscalls allowed", "all",
 		(long long)json_integer_value(json_object_get(h, "syscallsAllowed")));
+	json_t *f = json_get_obj(r, "findings");
+	if (f)
+		fprintf(stderr, "%-18s %18lld %18lld  (%lld reachable, %lld present, %lld removed)\n",
+			"findings", (long long)json_integer_value(json_object_get(f, "before")),
+			(long long)json_integer_value(json_object_get(f, "after")),
+			(long long)json_integer_value(json_object_get(f, "reachable")),
+			(long long)json_integer_value(json_object_get(f, "present")),
+			(long long)json_integer_value(json_object_get(f, "removed")));
 	fprintf(stderr, "validation: %s; image %s\n", json_get_str(r, "validation"),
 		json_get_str(h, "manifestDigest"));
+}
+
+/* ---- the findings, sorted ------------------------------------------------------------------- */
+
+static json_t *finding_left(const struct catalog *c, const struct vuln_finding *f)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "id", f->id, "package", c->pkgs[f->pkg].name,
+			      "class", f->reach ? f->reach : "?", "severity",
+			      f->severity_source ? cvss_severity_name(f->severity) : "unknown");
+	if (f->reach_evidence)
+		json_object_set_new(j, "evidence", json_string_lossy(f->reach_evidence));
+	return j;
+}
+
+/* Every finding of the source: reachable (the file that made it so named),
+ * present (shipped, never used, still in the hardened image) or removed.
+ * Without an advisory database, nothing (said). */
+static json_t *findings_json(const struct harden_args *a, const struct job *j, const char *dest,
+			     struct qerr *err)
+{
+	cleanup_free char *dir = cache_dir();
+	cleanup_free char *path = a->db ? xstrdup(a->db) : xasprintf("%s/vuln.db", dir);
+	struct vdb *db;
+	if (vdb_open(path, false, &db, err) < 0)
+		return NULL;
+	struct vuln_report r;
+	struct match_opts mo = { 0 };
+	struct image_ref ref = IMAGE_REF_INIT;
+	struct image *hard = NULL;
+	struct catalog *hc = NULL;
+	json_t *out = NULL;
+	if (vuln_match(db, j->cat, &mo, &r, err) == 0) {
+		struct catalog_opts co = { .threads = cpu_count() };
+		if (image_ref_parse(dest, &ref, err) == 0 && (hard = image_open(&ref, NULL, err)) &&
+		    (hc = catalog_image(hard, &co, err)) &&
+		    report_reachability(j->rbom, j->cat, NULL, &r, err) == 0) {
+			report_mark_removed(&r, j->cat, hc);
+			size_t n[3] = { 0 };
+			json_t *left = json_array();
+			for (size_t i = 0; i < r.n; i++) {
+				const char *cls = r.v[i].reach ? r.v[i].reach : "";
+				n[!strcmp(cls, "reachable") ? 0 : !strcmp(cls, "present") ? 1 : 2]++;
+				if (strcmp(cls, "removed"))
+					json_array_append_new(left, finding_left(j->cat, &r.v[i]));
+			}
+			out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "before", (json_int_t)r.n,
+					"after", (json_int_t)(n[0] + n[1]), "reachable",
+					(json_int_t)n[0], "present", (json_int_t)n[1], "removed",
+					(json_int_t)n[2], "left", left);
+		}
+		vuln_report_release(&r);
+	}
+	catalog_free(hc);
+	image_free(hard);
+	image_ref_release(&ref);
+	vdb_close(db);
+	return out;
 }
 
 /* ---- the verb -------------------------------------------------------------------------------- */
@@ -403,6 +471,12 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 		rc = fail("harden", &err);
 	if (rc == EXIT_OK) {
 		json_t *r = report_json(&j, ref, dest, digest, sc_path, !a->no_validate);
+		struct qerr ferr = QERR_INIT;
+		json_t *fj = findings_json(a, &j, dest, &ferr);
+		if (fj)
+			json_object_set_new(r, "findings", fj);
+		else if (a->db || !a->co.quiet)
+			q_warn("no findings in the report: %s", ferr.msg);
 		if (!a->co.quiet)
 			print_summary(r);
 		struct output out;
@@ -429,6 +503,7 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		{ "no-validate", no_argument, NULL, OPT_NO_VALIDATE },
 		{ "validate-ignore-output", no_argument, NULL, OPT_IGNORE_OUTPUT },
 		{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
+		{ "db", required_argument, NULL, OPT_DB },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -448,6 +523,7 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		case OPT_NO_VALIDATE: a->no_validate = true; break;
 		case OPT_IGNORE_OUTPUT: a->ignore_output = true; break;
 		case OPT_SECCOMP: a->seccomp_out = optarg; break;
+		case OPT_DB: a->db = optarg; break;
 		default: return usage_error("harden", "unknown option");
 		}
 	}

@@ -95,3 +95,23 @@ int report_reachability(json_t *rbom, const struct catalog *c, const char *manif
 	free(e.rank);
 	return 0;
 }
+
+void report_mark_removed(struct vuln_report *r, const struct catalog *c,
+			 const struct catalog *hardened)
+{
+	struct strmap there = STRMAP_INIT;
+	for (size_t i = 0; i < hardened->n_pkgs; i++)
+		if (hardened->pkgs[i].purl)
+			strmap_put(&there, hardened->pkgs[i].purl, i);
+	for (size_t i = 0; i < r->n; i++) {
+		struct vuln_finding *f = &r->v[i];
+		const char *purl = f->pkg < c->n_pkgs ? c->pkgs[f->pkg].purl : NULL;
+		size_t at;
+		if (purl && !strmap_get(&there, purl, &at)) {
+			f->reach = "removed";
+			free(f->reach_evidence);
+			f->reach_evidence = NULL;
+		}
+	}
+	strmap_release(&there);
+}

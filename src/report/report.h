@@ -53,6 +53,11 @@ json_t *report_openvex(const struct catalog *c, const struct vuln_report *r,
 int report_reachability(json_t *rbom, const struct catalog *c, const char *manifest_digest,
 			struct vuln_report *r, struct qerr *err);
 
+/* Findings whose package is not in the hardened image's catalog (by purl)
+ * become "removed" (after report_reachability). */
+void report_mark_removed(struct vuln_report *r, const struct catalog *c,
+			 const struct catalog *hardened);
+
 /* Where to read about an advisory id: NVD for CVE-…, Debian's security
  * tracker for DSA-/DLA-…, osv.dev for the rest (GHSA-, PYSEC-, GO-, …).
  * Caller frees. */

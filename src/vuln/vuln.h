@@ -230,7 +230,7 @@ struct vuln_finding {
 	const char *vex_status;      /* "not_affected", "affected", "fixed", "under_investigation" */
 	const char *vex_justification, *vex_note;
 	/* What a runtime profile (RBOM) says of its package (report_reachability): */
-	const char *reach;           /* "reachable", "present", or NULL (no profile) */
+	const char *reach;           /* "reachable", "present", "removed" (harden), or NULL */
 	char *reach_evidence;        /* "executed /usr/bin/python3.11", "loaded …", "read …" */
 };
 

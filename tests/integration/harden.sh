@@ -6,6 +6,8 @@
 #   - no setuid/setgid files, no device nodes; far fewer files and packages
 #   - truthful metadata: the hardened image's SBOM (quench's and Trivy's)
 #     lists exactly the packages that still have files; bash is gone
+#   - the report sorts the source's findings: reachable (with the file that
+#     made it so), present, removed
 #   - scanned, it still shows the findings of what it ships (the distribution
 #     stays identifiable) and none of what is gone
 #   - reproducible: the same inputs give the same digest
@@ -26,12 +28,19 @@ H=oci:$T_ROOT/hard:1
 WL=(python3 -c 'import re; print(re.sub("o", "0", "ok"))')
 
 q_ok "profile the workload" profile -o "$R" "$IMG" -- "${WL[@]}"
-q_run harden --rbom "$R" -o "$T_ROOT/report.json" "$IMG" "$H" -- "${WL[@]}"
+q_ok "db import (Debian OVAL)" db --db "$T_ROOT/vuln.db" import tests/data/advisories/debian-oval/*.xml.bz2
+q_run harden --rbom "$R" --db "$T_ROOT/vuln.db" -o "$T_ROOT/report.json" "$IMG" "$H" -- "${WL[@]}"
 [ "$Q_RC" = 0 ] && pass "harden: validated and written" || fail "harden: exit $Q_RC" "$(cat "$Q_ERR")"
 t_jq "the report: validation passed, nonroot, no shells or package managers" \
 	'.validation == "passed" and .hardened.user == "65532:65532" and .hardened.shells == [] and .hardened.packageManagers == [] and .source.shells != []' "$T_ROOT/report.json"
 t_jq "the report: fewer files and packages, setuid bits dropped" \
 	'.hardened.files < .source.files / 5 and .hardened.packages < .source.packages and .source.setuidFiles > 0 and .dropped.setuidBits >= 0' "$T_ROOT/report.json"
+t_jq "the report sorts every finding: reachable + present + removed = before, some removed" \
+	'.findings | (.reachable + .present + .removed == .before) and .removed > 0 and .after == .reachable + .present' "$T_ROOT/report.json"
+t_jq "… and names, for each finding left that is reachable, the file that made it so" \
+	'[.findings.left[] | select(.class == "reachable")] | length > 0 and all(.evidence | test("^(executed|loaded|read) /"))' "$T_ROOT/report.json"
+t_jq "… python3.11's CVE-2023-27043 is left, reachable (the interpreter ran)" \
+	'.findings.left[] | select(.id == "CVE-2023-27043" and .package == "python3.11-minimal") | .class == "reachable"' "$T_ROOT/report.json"
 
 q_run run "$H" -- "${WL[@]}"
 [ "$Q_RC" = 0 ] && [ "$(cat "$Q_OUT")" = 0k ] && pass "the hardened image runs the workload, same output" ||
@@ -56,7 +65,6 @@ t_jq "truthful metadata: the SBOM lists libc6 and python3.11-minimal, not bash o
 t_jq "… as many packages as the report says are left" \
 	"(.packages | length) == $(jq .hardened.packages "$T_ROOT/report.json")" "$T_ROOT/sbom.json"
 t_jq "… every package it lists still owns a file" '.packages | all(.n_files > 0)' "$T_ROOT/sbom.json"
-q_ok "db import (Debian OVAL)" db --db "$T_ROOT/vuln.db" import tests/data/advisories/debian-oval/*.xml.bz2
 "$QUENCH" scan --db "$T_ROOT/vuln.db" --format json "$H" 2>/dev/null >"$T_ROOT/scan.json"
 t_jq "scanning the hardened image still finds what it ships: python3.11's CVE-2023-27043 (the distribution is known)" \
 	'[.findings[] | select(.id == "CVE-2023-27043")] | length > 0' "$T_ROOT/scan.json"
