@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/filter.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -126,18 +127,41 @@ static void show_output(const char *what, const struct harden_run *r)
 		(int)(r->len > 400 ? 400 : r->len), r->out ? r->out : "", r->len > 400 ? "…" : "");
 }
 
-/* The source and the hardened tree run the same command; same exit code,
- * same stdout. 0 same, 1 different (said), -1 error. */
+/* The hardened image's seccomp profile as the sandbox enforces it. */
+static int profile_filter(const struct job *j, struct sock_fprog *prog, struct qerr *err)
+{
+	json_t *profile = harden_seccomp(j->rbom);
+	json_t *names = json_get_arr(json_array_get(json_get_arr(profile, "syscalls"), 0), "names");
+	size_t n = json_array_size(names);
+	const char **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_string_value(json_array_get(names, i));
+	int rc = seccomp_allowlist(v, n, prog, err);
+	free(v);
+	json_decref(profile);
+	return rc;
+}
+
+/* The source and the hardened tree — as its user, under its seccomp
+ * profile — run the same command; same exit code, same stdout. 0 same, 1
+ * different (said), -1 error. */
 static int validate(struct harden_args *a, struct job *j, struct qerr *err)
 {
 	struct harden_run before, after;
 	struct sandbox_spec hs = a->w.spec;
-	if (harden_run_workload(&a->w.spec, &before, err) < 0)
+	struct sock_fprog prog = { 0 };
+	if (profile_filter(j, &prog, err) < 0)
+		return -1;
+	if (harden_run_workload(&a->w.spec, &before, err) < 0) {
+		free(prog.filter);
 		return q_error_wrap(err, "validate: the source image");
+	}
 	hs.image = NULL;
 	hs.rootfs = j->stage;
 	hs.user = j->user;
+	hs.seccomp = &prog;
 	int rc = harden_run_workload(&hs, &after, err);
+	free(prog.filter);
 	if (rc < 0) {
 		harden_run_release(&before);
 		return q_error_wrap(err, "validate: the hardened image");

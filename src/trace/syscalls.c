@@ -146,3 +146,44 @@ int tracer_install_filter(void)
 	}
 	return r < 0 ? -errno : 0;
 }
+
+int seccomp_allowlist(const char *const *names, size_t n, struct sock_fprog *out,
+		      struct qerr *err)
+{
+#ifdef AUDIT_ARCH_NATIVE
+	int nrs[SC_MAX];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		for (int nr = 0; nr < SC_MAX && k < SC_MAX; nr++)
+			if (sc_names[nr] && !strcmp(sc_names[nr], names[i])) {
+				nrs[k++] = nr;
+				break;
+			}
+	/* BPF jumps are 8 bits: each test jumps over the rest to ALLOW */
+	if (k > 250)
+		return q_error(err, 0, "seccomp profile: %zu syscalls, more than 250 allowed", k);
+	const uint32_t deny = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+	size_t len = 5 + k + 2, i = 0;
+	struct sock_filter *f = xcalloc(len, sizeof(*f));
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, arch));
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, nr));
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, (uint8_t)k, 0);
+	for (size_t j = 0; j < k; j++)
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nrs[j],
+						      (uint8_t)(k - j), 0);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	out->len = (unsigned short)len;
+	out->filter = f;
+	return 0;
+#else
+	(void)names;
+	(void)n;
+	(void)out;
+	return q_error(err, 0, "seccomp profiles are not supported on this architecture");
+#endif
+}

@@ -299,6 +299,13 @@ int tracer_spawn(char *const argv[], int root_dirfd, struct tracer **out, struct
 
 const char *tracer_use_str(unsigned uses, char *buf, size_t len);  /* "exec,read" */
 
+/* A seccomp profile's allowlist as a BPF program the sandbox can enforce:
+ * the named native syscalls allowed, every other one (and every other ABI)
+ * failing with EPERM, as the OCI profile's SCMP_ACT_ERRNO does. Names the
+ * table does not know are left out. out->filter: caller frees. */
+int seccomp_allowlist(const char *const *names, size_t n, struct sock_fprog *out,
+		      struct qerr *err);
+
 /* ---- RBOM ---- */
 
 /* What a profile ran (docs/rbom.md). */

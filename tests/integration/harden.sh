@@ -13,6 +13,7 @@
 #   - reproducible: the same inputs give the same digest
 #   - the seccomp profile (default deny) lets the workload run under podman
 #     + runc, as the image's non-root user
+#   - validation runs under the profile: a syscall the profile lacks fails it
 #   - what the workload needs excluded: validation fails, exit 1, nothing
 #     written; an RBOM of another image: exit 3
 # shellcheck source=tests/integration/lib.sh
@@ -104,6 +105,11 @@ if command -v podman >/dev/null && command -v runc >/dev/null; then
 	fi
 fi
 
+t_jq "the profiled workload made no mkdir" '[.syscalls[].name] | index("mkdir") == null and index("mkdirat") == null' "$R"
+q_run harden --rbom "$R" "$IMG" "oci:$T_ROOT/sc:1" -- python3 -c 'import os; os.mkdir("/tmp/d"); print("made")'
+[ "$Q_RC" = 1 ] && grep -q "does not behave as the source" "$Q_ERR" && grep -q "Operation not permitted" "$Q_ERR" &&
+	[ ! -e "$T_ROOT/sc" ] && pass "validation runs under the seccomp profile: a mkdir it never allowed fails it" ||
+	fail "seccomp in validation: exit $Q_RC" "$(cat "$Q_ERR")"
 q_run harden --rbom "$R" --exclude 'usr/lib/python3.11/re/*' "$IMG" "oci:$T_ROOT/broken:1" -- "${WL[@]}"
 [ "$Q_RC" = 1 ] && grep -q "does not behave as the source" "$Q_ERR" && [ ! -e "$T_ROOT/broken" ] &&
 	pass "a hardened tree that breaks the workload: exit 1, nothing written" ||

@@ -5,6 +5,14 @@
  * rewritten to the packages that still own a file, the seccomp profile. */
 #include "harden/harden.h"
 #include "image/image.h"
+#include "trace/trace.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <setjmp.h>
@@ -203,6 +211,34 @@ static void t_exclude_and_seccomp(void **state)
 	catalog_free(c);
 }
 
+/* The allowlist the sandbox enforces: what it names runs, the rest fails
+ * with EPERM (in a child: a filter cannot be removed). */
+static void t_allowlist_enforced(void **state)
+{
+	(void)state;
+	const char *names[] = { "getpid", "mkdir", "exit_group", "exit" };
+	struct sock_fprog prog;
+	struct qerr err = QERR_INIT;
+	assert_int_equal(seccomp_allowlist(names, 1, &prog, &err), 0);   /* getpid only */
+	free(prog.filter);
+	assert_int_equal(seccomp_allowlist(names + 2, 2, &prog, &err), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(10);
+		long r = syscall(SYS_getpid);   /* not allowed: EPERM */
+		long m = syscall(SYS_mkdir, "/nonexistent-dir-x/y", 0700);
+		_exit(r == -1 && errno == EPERM && m == -1 && errno == EPERM ? 0 : 11);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	free(prog.filter);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -225,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_keep_stage_metadata),
 		cmocka_unit_test(t_exclude_and_seccomp),
+		cmocka_unit_test(t_allowlist_enforced),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
