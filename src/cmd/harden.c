@@ -341,14 +341,14 @@ static json_t *report_json(const struct job *j, const char *ref, const char *des
 										  "syscalls"), 0),
 						       "names"));
 	json_decref(profile);
-	json_t *hard = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:i, s:s, s:I, s:s}",
+	json_t *hard = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:s, s:I, s:s}",
 				 "image", dest, "manifestDigest", digest, "files",
 				 (json_int_t)j->st.files, "symlinks", (json_int_t)j->st.symlinks,
 				 "bytes", (json_int_t)j->st.bytes, "packages",
 				 (json_int_t)j->pkgs_after, "shells",
 				 found(shells, ARRAY_SIZE(shells), in_hardened, j), "packageManagers",
 				 found(pkg_managers, ARRAY_SIZE(pkg_managers), in_hardened, j),
-				 "setuidFiles", 0, "user", j->user, "syscallsAllowed",
+				 "setuidFiles", (json_int_t)j->st.setuid_left, "user", j->user, "syscallsAllowed",
 				 (json_int_t)allowed, "seccompProfile", sc_path);
 	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I}, s:s?, s:s}", "schema", "quench-harden/1",
 			 "source", source_json(j, ref), "hardened", hard, "dropped", "setuidBits",

@@ -46,6 +46,7 @@ int harden_keep_set(const char *rootfs, const struct catalog *c, json_t *rbom,
 struct harden_stats {
 	uint64_t files, dirs, symlinks, bytes;
 	uint64_t setuid_dropped, devices_dropped, chowned;
+	uint64_t setuid_left;   /* files of the staged tree with a setuid/setgid bit, as written */
 };
 /* Copy keep from rootfs into stage (an empty directory). */
 int harden_stage(const char *rootfs, const struct strvec *keep, const char *stage,

@@ -102,6 +102,11 @@ static int copy_one(struct stager *s, int src_dir, int dst_dir, const char *base
 		return q_error(err, errno, "chown '%s'", path);
 	if (fchmodat(dst_dir, base, mode, 0) < 0)
 		return q_error(err, errno, "chmod '%s'", path);
+	/* what was written, not what we meant to write */
+	struct stat out;
+	if (fstatat(dst_dir, base, &out, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(out.st_mode) &&
+	    (out.st_mode & (S_ISUID | S_ISGID)))
+		s->st->setuid_left++;
 	return 0;
 }
 
