@@ -116,7 +116,6 @@ void progress_start(struct progress *p, const struct common_opts *co, const char
 		    uint64_t total);
 void progress_update(struct progress *p, uint64_t done);
 void progress_end(struct progress *p);
-uint64_t now_ms(void);
 
 
 /* ---- verbs that run a workload in the sandbox (workload.c) --------------- */

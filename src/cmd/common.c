@@ -128,13 +128,6 @@ struct image *open_image_arg(const char *arg, const char *platform, struct qerr 
 	return img;
 }
 
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void progress_start(struct progress *p, const struct common_opts *co, const char *label,
 		    uint64_t total)
 {

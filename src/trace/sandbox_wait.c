@@ -12,13 +12,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void kill_all(struct sandbox *sb)
 {
 	/* The init is pid 1 of the namespace: when it dies, the kernel kills
@@ -75,7 +68,7 @@ static void forward(struct sandbox *sb, int sigfd, int *interrupts)
 
 static void wait_loop(struct sandbox *sb, int sigfd)
 {
-	int64_t deadline = sb->timeout ? mono_ms() + (int64_t)sb->timeout * 1000 : -1;
+	int64_t deadline = sb->timeout ? now_ms() + (int64_t)sb->timeout * 1000 : -1;
 	int interrupts = 0;
 	bool eof = false;
 	for (;;) {
@@ -83,7 +76,7 @@ static void wait_loop(struct sandbox *sb, int sigfd)
 					{ eof ? -1 : sb->sock, POLLIN, 0 } };
 		int wait_ms = -1;
 		if (deadline >= 0 && !sb->timed_out) {
-			int64_t left = deadline - mono_ms();
+			int64_t left = deadline - now_ms();
 			wait_ms = left > 0 ? (int)(left > INT32_MAX ? INT32_MAX : left) : 0;
 		}
 		int n = poll(pf, 3, wait_ms);

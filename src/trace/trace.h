@@ -332,6 +332,37 @@ int rbom_merge(json_t *const *docs, size_t n, json_t **out, struct qerr *err);
 /* The summary a person reads. */
 void rbom_print_table(FILE *out, json_t *doc);
 
+/* ---- profiling (profile.c): a workload run traced, with its probes ---- */
+
+struct profile_spec {
+	struct sandbox_spec *sandbox;    /* its hold and seccomp are set here */
+	uint64_t duration;               /* seconds; 0: until the workload exits */
+	const struct strvec *probe_cmds; /* shell commands run inside, untraced, in turn */
+	const char *http_file;           /* requests for __probe-http (profile_http_requests) */
+	uint64_t probe_wait;             /* seconds an HTTP probe waits for the port */
+};
+struct profile_run {
+	struct sandbox *sb;
+	struct tracer *t;                /* tracer_report(t): what it used */
+	int root_fd;
+	int status;                      /* the workload's wait status */
+	int64_t started, ended;
+	bool ended_by_us, timed_out;     /* after the probes or --duration; the timeout */
+	int probe_failed;                /* the first failing probe's exit code, or 0 */
+	struct strvec probes;            /* "cmd: … (exit N)", "http: GET URL -> 200" */
+};
+/* Run it: the calling thread runs the tracer; a watcher thread forwards
+ * signals, runs the probes, ends the workload (SIGTERM, then everything 5 s
+ * later) at the duration, the sandbox's timeout or after the probes. */
+int profile_run(const struct profile_spec *ps, struct profile_run *r, struct qerr *err);
+void profile_run_release(struct profile_run *r);
+/* A wait status as a shell says it: the exit code, 128+N for signal N. */
+int profile_exit_code(int status);
+/* GET requests for urls and the requests of file (may be NULL), checked,
+ * as one file for __probe-http (*path: caller unlinks and frees). */
+int profile_http_requests(const struct strvec *urls, const char *file, char **path,
+			  struct qerr *err);
+
 /* ---- HTTP probes (probe_http.c) ---- */
 
 /* A JSON array of requests ({method, url, headers, body}), checked. */

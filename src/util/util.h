@@ -145,6 +145,9 @@ bool str_ends_with(const char *s, const char *suffix);
 /* The length of the well-formed UTF-8 sequence at s (n bytes left; no
  * overlongs, surrogates or code points past U+10FFFF), 0 when there is none. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* Milliseconds on the monotonic clock (durations, deadlines). */
+int64_t now_ms(void);
+
 /* The value of a hex digit, or -1. */
 int hex_value(char c);
 /* Are the n bytes at s well-formed UTF-8 without NULs? */
