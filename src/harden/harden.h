@@ -83,4 +83,57 @@ void harden_run_release(struct harden_run *r);
  * the RBOM's syscalls and what a runtime needs to start a process allowed. */
 json_t *harden_seccomp(json_t *rbom);
 
+/* ---- one hardening, step by step (job.c) ---- */
+
+struct image;
+struct sandbox_spec;
+
+/* What the verb asks. */
+struct harden_request {
+	struct sandbox_spec *spec;       /* the source's workload (validation runs it) */
+	const char *cache;               /* quench's cache directory */
+	const char *rbom;                /* its path (its digest labels the image) */
+	const char *user;                /* "nonroot", "root", a UID, or NULL: decide */
+	const char *seccomp_out;         /* the profile's path, or NULL: beside DEST */
+	const char *db;                  /* the advisory database, for the report */
+	const struct strvec *include, *exclude;
+	bool keep_shell, ignore_output;
+};
+
+/* Everything one hardening holds (harden_job_release frees it). The
+ * caller opens img, loads rbom and catalogs cat. */
+struct harden_job {
+	struct image *img;
+	struct catalog *cat;
+	json_t *rbom;
+	char *rootfs, *stage;
+	struct strvec keep, include;
+	struct harden_opts o;
+	struct harden_stats st;
+	size_t pkgs_after;
+	char user[32];
+	const char *why_root;            /* the RBOM's first reason, when root was kept */
+};
+
+/* nonroot unless the source runs as another user, or the profile shows
+ * root was needed (why_root), or rq->user decides. */
+int harden_choose_user(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
+/* The keep set, staged (j->stage), metadata rewritten, the user added. */
+int harden_build_tree(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
+/* The workload on the source and on the staged tree (as its user, under
+ * its seccomp profile): 0 same exit code and stdout, 1 different (both
+ * shown on stderr), -1 error. */
+int harden_validate(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
+/* The image at dest (one reproducible layer, the source's config and
+ * labels) and the seccomp profile (*sc_path). */
+int harden_write_image(const struct harden_request *rq, struct harden_job *j, const char *dest,
+		       char *digest, char **sc_path, struct qerr *err);
+/* The before/after report (quench-harden/1), and its findings section
+ * (NULL with err set when there is no advisory database). */
+json_t *harden_report_json(const struct harden_job *j, const char *ref, const char *dest,
+			   const char *digest, const char *sc_path, bool validated);
+json_t *harden_findings_json(const struct harden_request *rq, const struct harden_job *j,
+			     const char *dest, struct qerr *err);
+void harden_job_release(struct harden_job *j);
+
 #endif
