@@ -4,18 +4,11 @@
 #include "cmd.h"
 #include "catalog/catalog.h"
 #include "harden/harden.h"
-#include "report/report.h"
 #include "trace/trace.h"
-#include "vuln/vuln.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <linux/filter.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 enum { OPT_RBOM = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_KEEP_SHELL, OPT_NO_VALIDATE,
        OPT_IGNORE_OUTPUT, OPT_SECCOMP, OPT_DB };
