@@ -79,7 +79,7 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 	cleanup_free char *dir = cache_dir();
 	cleanup_free char *db = a->db ? xstrdup(a->db) : xasprintf("%s/vuln.db", dir);
 	struct harden_request rq = {
-		.spec = &a->w.spec, .cache = a->w.cache, .rbom = a->rbom, .user = a->user,
+		.spec = &a->w.spec, .cache = dir, .rbom = a->rbom, .user = a->user,
 		.seccomp_out = a->seccomp_out, .db = db, .include = &a->include,
 		.exclude = &a->exclude, .keep_shell = a->keep_shell,
 		.ignore_output = a->ignore_output,

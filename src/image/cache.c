@@ -72,6 +72,8 @@ static int build_entry(struct image *img, const char *entry, const struct extrac
 int image_rootfs_cached(struct image *img, const char *cache_dir, const struct extract_opts *eo,
 			char **rootfs, bool *hit, struct qerr *err)
 {
+	if (!cache_dir)
+		BUG("image_rootfs_cached without a cache directory");
 	char chain[DIGEST_STR_MAX];
 	image_chain_id(img, chain);
 	cleanup_free char *base = xasprintf("%s/rootfs", cache_dir);

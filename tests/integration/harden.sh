@@ -32,6 +32,9 @@ q_ok "profile the workload" profile -o "$R" "$IMG" -- "${WL[@]}"
 q_ok "db import (Debian OVAL)" db --db "$T_ROOT/vuln.db" import tests/data/advisories/debian-oval/*.xml.bz2
 q_run harden --rbom "$R" --db "$T_ROOT/vuln.db" -o "$T_ROOT/report.json" "$IMG" "$H" -- "${WL[@]}"
 [ "$Q_RC" = 0 ] && pass "harden: validated and written" || fail "harden: exit $Q_RC" "$(cat "$Q_ERR")"
+[ -n "$(ls "$T_QCACHE/quench/rootfs" 2>/dev/null)" ] && [ ! -e "(null)" ] &&
+	pass "the source is unpacked into quench's cache, nowhere else" ||
+	fail "the unpacked source is not in the cache" "$(ls -d "$T_QCACHE"/quench/* "(null)" 2>&1)"
 t_jq "the report: validation passed, nonroot, no shells or package managers" \
 	'.validation == "passed" and .hardened.user == "65532:65532" and .hardened.shells == [] and .hardened.packageManagers == [] and .source.shells != []' "$T_ROOT/report.json"
 t_jq "the report: fewer files and packages, no setuid file left" \
