@@ -125,6 +125,7 @@ void progress_end(struct progress *p);
 enum {
 	WOPT_MOUNT = 1000, WOPT_ENV, WOPT_TIMEOUT, WOPT_USER, WOPT_WORKDIR, WOPT_PLATFORM, WOPT_GPU,
 	WOPT_GPU_DRIVER_DIR, WOPT_NET, WOPT_ENTRYPOINT, WOPT_NO_OVERLAY,
+	POPT_DURATION, POPT_CMD, POPT_HTTP, POPT_HTTP_FILE, POPT_WAIT,
 };
 #define WORKLOAD_LONGOPTS                                                    \
 	{ "mount", required_argument, NULL, WOPT_MOUNT },                     \
@@ -138,6 +139,13 @@ enum {
 	{ "net", required_argument, NULL, WOPT_NET },                         \
 	{ "entrypoint", required_argument, NULL, WOPT_ENTRYPOINT },           \
 	{ "no-overlay", no_argument, NULL, WOPT_NO_OVERLAY }
+/* How a traced run is exercised and ended (profile, harden). */
+#define PROBE_LONGOPTS                                                       \
+	{ "duration", required_argument, NULL, POPT_DURATION },               \
+	{ "probe-cmd", required_argument, NULL, POPT_CMD },                   \
+	{ "probe-http", required_argument, NULL, POPT_HTTP },                 \
+	{ "probe-http-file", required_argument, NULL, POPT_HTTP_FILE },       \
+	{ "probe-wait", required_argument, NULL, POPT_WAIT }
 
 struct workload_opts {
 	struct sandbox_spec spec;
@@ -148,11 +156,22 @@ struct workload_opts {
 	bool has_entrypoint;
 	const char *platform, *user, *workdir;
 	char *cache;
+	/* PROBE_LONGOPTS */
+	uint64_t duration;                    /* seconds; 0: until the workload exits */
+	struct strvec probe_cmds, probe_urls; /* --probe-cmd, --probe-http (GETs) */
+	const char *probe_http_file;
+	uint64_t probe_wait;                  /* seconds an HTTP probe waits; 0: 60 */
+	char *http_file;                      /* every request, for __probe-http */
 };
 
 /* One option of WORKLOAD_LONGOPTS: 1 handled, 0 not one of them, -1 a
  * usage error (printed). */
 int workload_option(struct workload_opts *o, int c, const char *arg, const char *verb);
+/* One option of PROBE_LONGOPTS, as workload_option. */
+int probe_option(struct workload_opts *o, int c, const char *arg, const char *verb);
+/* The probes as a profile_spec (the HTTP requests written to a file for
+ * __probe-http; workload_release removes it). */
+int workload_probes(struct workload_opts *o, struct profile_spec *ps, struct qerr *err);
 /* The words after IMAGE (argv[image_index]), past an optional "--". */
 void workload_command(struct workload_opts *o, int argc, char **argv, int image_index);
 /* The spec for img: argv from its entrypoint and cmd (or the overrides),

@@ -1,6 +1,7 @@
-/* quench harden IMAGE DEST --rbom FILE [options] [-- CMD ARG...]: the image
- * rebuilt with only what the workload used (src/harden), run again to
- * prove it still works, written only then. */
+/* quench harden IMAGE DEST [--rbom FILE | --probe-…] [options] [-- CMD ARG...]:
+ * the workload profiled (unless an RBOM is given), the image rebuilt with
+ * only what it used (src/harden), run again with the same probes to prove
+ * it still works, written only then. */
 #include "cmd.h"
 #include "catalog/catalog.h"
 #include "harden/harden.h"
@@ -10,13 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_RBOM = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_KEEP_SHELL, OPT_NO_VALIDATE,
-       OPT_IGNORE_OUTPUT, OPT_SECCOMP, OPT_DB };
+enum { OPT_RBOM = 256, OPT_RBOM_OUTPUT, OPT_INCLUDE, OPT_EXCLUDE, OPT_KEEP_SHELL,
+       OPT_NO_VALIDATE, OPT_IGNORE_OUTPUT, OPT_VALIDATE_CMD, OPT_SECCOMP, OPT_DB };
 
 struct harden_args {
 	struct common_opts co;
-	struct workload_opts w;
-	const char *rbom, *user, *seccomp_out;
+	struct workload_opts w;     /* and the probes */
+	const char *rbom, *rbom_out, *user, *seccomp_out;
+	struct strvec validate_cmds;
 	const char *db;             /* advisories: the report sorts every finding */
 	struct strvec include, exclude;
 	bool keep_shell, no_validate, ignore_output;
@@ -61,15 +63,41 @@ static int load(struct harden_args *a, const struct harden_request *rq, const ch
 		struct harden_job *j, struct qerr *err)
 {
 	j->img = open_image_arg(ref, a->w.platform, err);
-	if (!j->img || workload_spec(&a->w, j->img, err) < 0 || rbom_load(a->rbom, &j->rbom, err) < 0)
+	if (!j->img || workload_spec(&a->w, j->img, err) < 0)
 		return -1;
-	const char *profiled = json_get_str(json_get_obj(j->rbom, "image"), "manifestDigest");
-	if (!profiled || strcmp(profiled, j->img->manifest_digest))
-		return q_error(err, 0, "the RBOM profiles image %s, not %s (quench profile it)",
-			       profiled ? profiled : "?", j->img->manifest_digest);
 	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = a->w.cache };
 	j->cat = catalog_image(j->img, &co, err);
-	return j->cat ? harden_choose_user(rq, j, err) : -1;
+	if (!j->cat)
+		return -1;
+	if ((rq->rbom ? harden_load_rbom(rq, j, err) : harden_profile(rq, j, err)) < 0)
+		return -1;
+	return harden_choose_user(rq, j, err);
+}
+
+static int write_report(struct harden_args *a, const struct harden_request *rq,
+			struct harden_job *j, const char *ref, const char *dest,
+			const char *digest, const char *sc_path, const char *validation)
+{
+	struct qerr err = QERR_INIT;
+	json_t *r = harden_report_json(j, ref, dest, digest, sc_path, validation);
+	if (digest) {
+		json_t *fj = harden_findings_json(rq, j, dest, &err);
+		if (fj)
+			json_object_set_new(r, "findings", fj);
+		else if (a->db || !a->co.quiet)
+			q_warn("no findings in the report: %s", err.msg);
+	}
+	if (!a->co.quiet && digest)
+		print_summary(r);
+	int rc = EXIT_OK;
+	struct output out;
+	char *text = json_dump_sorted(r, true);
+	if (a->co.output && (out_open(&out, a->co.output, &err) < 0 ||
+			     (fprintf(out.f, "%s\n", text), out_close(&out, true, &err) < 0)))
+		rc = fail("harden", &err);
+	free(text);
+	json_decref(r);
+	return rc;
 }
 
 static int harden(struct harden_args *a, const char *ref, const char *dest)
@@ -78,13 +106,16 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 	struct harden_job j = { .keep = STRVEC_INIT, .include = STRVEC_INIT };
 	cleanup_free char *dir = cache_dir();
 	cleanup_free char *db = a->db ? xstrdup(a->db) : xasprintf("%s/vuln.db", dir);
+	struct profile_spec probes;
 	struct harden_request rq = {
-		.spec = &a->w.spec, .cache = dir, .rbom = a->rbom, .user = a->user,
-		.seccomp_out = a->seccomp_out, .db = db, .include = &a->include,
-		.exclude = &a->exclude, .keep_shell = a->keep_shell,
+		.spec = &a->w.spec, .image = ref, .probes = &probes,
+		.validate_cmds = &a->validate_cmds, .cache = dir, .rbom = a->rbom,
+		.rbom_out = a->rbom_out, .user = a->user, .seccomp_out = a->seccomp_out, .db = db,
+		.include = &a->include, .exclude = &a->exclude, .keep_shell = a->keep_shell,
 		.ignore_output = a->ignore_output,
 	};
-	int rc = load(a, &rq, ref, &j, &err) < 0 || harden_build_tree(&rq, &j, &err) < 0
+	int rc = workload_probes(&a->w, &probes, &err) < 0 || load(a, &rq, ref, &j, &err) < 0 ||
+				 harden_build_tree(&rq, &j, &err) < 0
 			 ? fail("harden", &err) : EXIT_OK;
 	if (rc == EXIT_OK && j.why_root)
 		q_warn("the workload needed root (%s): the hardened image runs as root", j.why_root);
@@ -97,24 +128,11 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 	cleanup_free char *sc_path = NULL;
 	if (rc == EXIT_OK && harden_write_image(&rq, &j, dest, digest, &sc_path, &err) < 0)
 		rc = fail("harden", &err);
-	if (rc == EXIT_OK) {
-		json_t *r = harden_report_json(&j, ref, dest, digest, sc_path, !a->no_validate);
-		struct qerr ferr = QERR_INIT;
-		json_t *fj = harden_findings_json(&rq, &j, dest, &ferr);
-		if (fj)
-			json_object_set_new(r, "findings", fj);
-		else if (a->db || !a->co.quiet)
-			q_warn("no findings in the report: %s", ferr.msg);
-		if (!a->co.quiet)
-			print_summary(r);
-		struct output out;
-		char *text = json_dump_sorted(r, true);
-		if (a->co.output && (out_open(&out, a->co.output, &err) < 0 ||
-				     (fprintf(out.f, "%s\n", text), out_close(&out, true, &err) < 0)))
-			rc = fail("harden", &err);
-		free(text);
-		json_decref(r);
-	}
+	if (rc == EXIT_OK)
+		rc = write_report(a, &rq, &j, ref, dest, digest, sc_path,
+				  a->no_validate ? "skipped" : "passed");
+	else if (v > 0)   /* what differed, for the person who reads the report */
+		write_report(a, &rq, &j, ref, dest, NULL, NULL, "failed");
 	harden_job_release(&j);
 	return rc;
 }
@@ -124,7 +142,10 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		WORKLOAD_LONGOPTS,
+		PROBE_LONGOPTS,
 		{ "rbom", required_argument, NULL, OPT_RBOM },
+		{ "rbom-output", required_argument, NULL, OPT_RBOM_OUTPUT },
+		{ "validate-cmd", required_argument, NULL, OPT_VALIDATE_CMD },
 		{ "include", required_argument, NULL, OPT_INCLUDE },
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "keep-shell", no_argument, NULL, OPT_KEEP_SHELL },
@@ -139,12 +160,16 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		int r = common_opt(&a->co, c, optarg, "harden");
 		if (r == 0)
 			r = workload_option(&a->w, c, optarg, "harden");
+		if (r == 0)
+			r = probe_option(&a->w, c, optarg, "harden");
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r > 0)
 			continue;
 		switch (c) {
 		case OPT_RBOM: a->rbom = optarg; break;
+		case OPT_RBOM_OUTPUT: a->rbom_out = optarg; break;
+		case OPT_VALIDATE_CMD: strvec_push(&a->validate_cmds, optarg); break;
 		case OPT_INCLUDE: strvec_push(&a->include, optarg); break;
 		case OPT_EXCLUDE: strvec_push(&a->exclude, optarg); break;
 		case OPT_KEEP_SHELL: a->keep_shell = true; break;
@@ -164,20 +189,22 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		return usage_error("harden", "--user '%s': nonroot, root or a numeric UID", a->user);
 	if (argc - optind < 2)
 		return usage_error("harden", "expected IMAGE and DEST");
-	if (!a->rbom)
-		return usage_error("harden", "--rbom FILE: the workload's profile (quench profile)");
+	if (a->rbom && a->rbom_out)
+		return usage_error("harden", "--rbom-output: the RBOM is made only without --rbom");
 	workload_command(&a->w, argc, argv, optind + 1);
 	return EXIT_OK;
 }
 
 int cmd_harden(int argc, char **argv)
 {
-	struct harden_args a = { .include = STRVEC_INIT, .exclude = STRVEC_INIT };
+	struct harden_args a = { .include = STRVEC_INIT, .exclude = STRVEC_INIT,
+				 .validate_cmds = STRVEC_INIT };
 	int rc = parse_args(&a, argc, argv);
 	if (rc == EXIT_OK)
 		rc = harden(&a, argv[optind], argv[optind + 1]);
 	workload_release(&a.w);
 	strvec_clear(&a.include);
 	strvec_clear(&a.exclude);
+	strvec_clear(&a.validate_cmds);
 	return rc;
 }

@@ -10,18 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { OPT_DURATION = 256, OPT_PROBE_CMD, OPT_PROBE_HTTP, OPT_PROBE_HTTP_FILE, OPT_PROBE_WAIT,
-       OPT_MERGE };
+enum { OPT_MERGE = 256 };
 
 struct profile_args {
 	struct common_opts co;
-	struct workload_opts w;
-	uint64_t duration;          /* seconds; 0: until the workload exits */
-	struct strvec probe_cmds;
-	struct strvec probe_urls;   /* --probe-http: GETs */
-	const char *probe_http_file;
-	uint64_t probe_wait;        /* seconds an HTTP probe waits for the port */
-	char *http_file;            /* every HTTP request, written for __probe-http */
+	struct workload_opts w;     /* and the probes */
 	bool merge;
 	int n_merge;                /* RBOM files, from argv[optind] */
 };
@@ -61,8 +54,8 @@ static int exit_code(const struct profile_args *a, const struct profile_run *r)
 static int profile_image(struct profile_args *a, const char *ref)
 {
 	struct qerr err = QERR_INIT;
-	if ((a->probe_urls.n || a->probe_http_file) &&
-	    profile_http_requests(&a->probe_urls, a->probe_http_file, &a->http_file, &err) < 0)
+	struct profile_spec ps;
+	if (workload_probes(&a->w, &ps, &err) < 0)
 		return fail("profile", &err);
 	struct image *img = open_image_arg(ref, a->w.platform, &err);
 	if (!img || workload_spec(&a->w, img, &err) < 0) {
@@ -71,30 +64,17 @@ static int profile_image(struct profile_args *a, const char *ref)
 	}
 	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = a->w.cache };
 	struct catalog *c = catalog_image(img, &co, &err);
-	struct profile_spec ps = { .sandbox = &a->w.spec, .duration = a->duration,
-				   .probe_cmds = &a->probe_cmds, .http_file = a->http_file,
-				   .probe_wait = a->probe_wait };
 	struct profile_run tr = { .root_fd = -1 };
-	int rc = c && profile_run(&ps, &tr, &err) == 0 ? EXIT_OK : fail("profile", &err);
+	json_t *doc = NULL;
+	int rc = c && profile_rbom(&ps, ref, c, &tr, &doc, &err) == 0 ? EXIT_OK
+								     : fail("profile", &err);
 	if (rc == EXIT_OK) {
 		workload_log(tr.sb);
-		size_t n_inj;
-		const struct sandbox_injected *inj = sandbox_injected(tr.sb, &n_inj);
-		struct rbom_run run = {
-			.image_name = ref, .manifest_digest = img->manifest_digest,
-			.config_digest = img->config_digest, .argv = a->w.argv.v,
-			.workdir = a->w.spec.workdir, .user = a->w.spec.user, .probes = &tr.probes,
-			.started = tr.started, .ended = tr.ended,
-			.exit_code = profile_exit_code(tr.status),
-			.rootfs_mode = sandbox_rootfs_mode(tr.sb), .injected = inj,
-			.n_injected = n_inj,
-		};
-		json_t *doc = rbom_build(&run, tracer_report(tr.t), c);
 		rc = write_rbom(a, doc);
-		json_decref(doc);
 		if (rc == EXIT_OK)
 			rc = exit_code(a, &tr);
 	}
+	json_decref(doc);
 	profile_run_release(&tr);
 	catalog_free(c);
 	image_free(img);
@@ -147,11 +127,7 @@ static int parse_args(struct profile_args *a, int argc, char **argv)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		WORKLOAD_LONGOPTS,
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "probe-cmd", required_argument, NULL, OPT_PROBE_CMD },
-		{ "probe-http", required_argument, NULL, OPT_PROBE_HTTP },
-		{ "probe-http-file", required_argument, NULL, OPT_PROBE_HTTP_FILE },
-		{ "probe-wait", required_argument, NULL, OPT_PROBE_WAIT },
+		PROBE_LONGOPTS,
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,26 +137,15 @@ static int parse_args(struct profile_args *a, int argc, char **argv)
 		int r = common_opt(&a->co, c, optarg, "profile");
 		if (r == 0)
 			r = workload_option(&a->w, c, optarg, "profile");
+		if (r == 0)
+			r = probe_option(&a->w, c, optarg, "profile");
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (c == OPT_DURATION && (parse_u64(optarg, 365u * 24 * 3600, &a->duration) < 0 ||
-					  !a->duration))
-			return usage_error("profile", "--duration '%s' is not a number of seconds",
-					   optarg);
-		else if (c == OPT_PROBE_CMD)
-			strvec_push(&a->probe_cmds, optarg);
-		else if (c == OPT_PROBE_HTTP)
-			strvec_push(&a->probe_urls, optarg);
-		else if (c == OPT_PROBE_HTTP_FILE)
-			a->probe_http_file = optarg;
-		else if (c == OPT_PROBE_WAIT && parse_u64(optarg, 86400, &a->probe_wait) < 0)
-			return usage_error("profile", "--probe-wait '%s' is not a number of seconds",
-					   optarg);
-		else if (c == OPT_MERGE)
+		if (c == OPT_MERGE)
 			a->merge = true;
-		else if (c != OPT_DURATION && c != OPT_PROBE_WAIT)
+		else
 			return usage_error("profile", "unknown option");
 	}
 	if (a->merge)
@@ -200,16 +165,10 @@ static int parse_args(struct profile_args *a, int argc, char **argv)
 
 int cmd_profile(int argc, char **argv)
 {
-	struct profile_args a = { .probe_cmds = STRVEC_INIT, .probe_urls = STRVEC_INIT,
-				  .probe_wait = 60 };
+	struct profile_args a = { 0 };
 	int rc = parse_args(&a, argc, argv);
 	if (rc == EXIT_OK)
 		rc = a.merge ? merge(&a, argv) : profile_image(&a, argv[optind]);
 	workload_release(&a.w);
-	strvec_clear(&a.probe_cmds);
-	strvec_clear(&a.probe_urls);
-	if (a.http_file)
-		unlink(a.http_file);
-	free(a.http_file);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* --entrypoint: a JSON array of strings, else one word (as podman). */
 static int parse_entrypoint(const char *s, struct strvec *out, struct qerr *err)
@@ -75,6 +76,36 @@ int workload_option(struct workload_opts *o, int c, const char *arg, const char 
 	}
 }
 
+int probe_option(struct workload_opts *o, int c, const char *arg, const char *verb)
+{
+	switch (c) {
+	case POPT_DURATION:
+		if (parse_u64(arg, 365u * 24 * 3600, &o->duration) < 0 || !o->duration)
+			return usage_error(verb, "--duration '%s' is not a number of seconds", arg), -1;
+		return 1;
+	case POPT_CMD: strvec_push(&o->probe_cmds, arg); return 1;
+	case POPT_HTTP: strvec_push(&o->probe_urls, arg); return 1;
+	case POPT_HTTP_FILE: o->probe_http_file = arg; return 1;
+	case POPT_WAIT:
+		if (parse_u64(arg, 86400, &o->probe_wait) < 0 || !o->probe_wait)
+			return usage_error(verb, "--probe-wait '%s' is not a number of seconds", arg),
+			       -1;
+		return 1;
+	default: return 0;
+	}
+}
+
+int workload_probes(struct workload_opts *o, struct profile_spec *ps, struct qerr *err)
+{
+	if ((o->probe_urls.n || o->probe_http_file) && !o->http_file &&
+	    profile_http_requests(&o->probe_urls, o->probe_http_file, &o->http_file, err) < 0)
+		return -1;
+	*ps = (struct profile_spec){ .sandbox = &o->spec, .duration = o->duration,
+				     .probe_cmds = &o->probe_cmds, .http_file = o->http_file,
+				     .probe_wait = o->probe_wait ? o->probe_wait : 60 };
+	return 0;
+}
+
 /* After IMAGE: an optional "--", then the command. */
 void workload_command(struct workload_opts *o, int argc, char **argv, int image_index)
 {
@@ -124,6 +155,11 @@ void workload_release(struct workload_opts *o)
 	strvec_clear(&o->cmd);
 	strvec_clear(&o->argv);
 	strvec_clear(&o->envp);
+	strvec_clear(&o->probe_cmds);
+	strvec_clear(&o->probe_urls);
+	if (o->http_file)
+		unlink(o->http_file);
+	free(o->http_file);
 	free(o->cache);
 	memset(o, 0, sizeof(*o));
 }

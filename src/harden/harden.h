@@ -66,17 +66,19 @@ int harden_package_metadata(const char *rootfs, const struct catalog *c,
  * for other ids. */
 int harden_add_user(const char *stage, uid_t uid, gid_t gid, struct qerr *err);
 
-/* One run of the workload in the sandbox (spec as for sandbox_start), its
- * stdout captured. Errors are the sandbox's; the workload's exit code is
- * r->exit_code (sandbox_wait's meaning). */
-struct sandbox_spec;
+/* One run of the workload in the sandbox, untraced, with ps's probes (its
+ * sandbox's seccomp filter enforced), stdout captured. Errors are the
+ * sandbox's; a failed exec inside is r->failure with exit code 127/126. */
+struct profile_spec;
 struct harden_run {
 	int exit_code;
-	bool timed_out;
+	bool timed_out, ended_by_us;
 	char *out;
 	size_t len;
+	struct strvec probes;   /* "http: GET URL -> 200", "cmd: … (exit 0)" */
+	char *failure;
 };
-int harden_run_workload(const struct sandbox_spec *spec, struct harden_run *r, struct qerr *err);
+int harden_run_workload(const struct profile_spec *ps, struct harden_run *r, struct qerr *err);
 void harden_run_release(struct harden_run *r);
 
 /* The seccomp profile (OCI runtime / Docker JSON): default SCMP_ACT_ERRNO,
@@ -91,8 +93,13 @@ struct sandbox_spec;
 /* What the verb asks. */
 struct harden_request {
 	struct sandbox_spec *spec;       /* the source's workload (validation runs it) */
+	const char *image;               /* the source, as named */
+	const struct profile_spec *probes;   /* how it is exercised and ended (its sandbox
+					      * is ignored): profiling and validation */
+	const struct strvec *validate_cmds;  /* commands run in both images when validating */
 	const char *cache;               /* quench's cache directory */
-	const char *rbom;                /* its path (its digest labels the image) */
+	const char *rbom;                /* its path, or NULL: harden_profile makes it */
+	const char *rbom_out;            /* where a profile made here goes, or NULL: beside DEST */
 	const char *user;                /* "nonroot", "root", a UID, or NULL: decide */
 	const char *seccomp_out;         /* the profile's path, or NULL: beside DEST */
 	const char *db;                  /* the advisory database, for the report */
@@ -113,25 +120,39 @@ struct harden_job {
 	size_t pkgs_after;
 	char user[32];
 	const char *why_root;            /* the RBOM's first reason, when root was kept */
+	char rbom_digest[DIGEST_STR_MAX];    /* of the RBOM file, as read or as it will be written */
+	bool profiled;                   /* the RBOM was made here (written with the image) */
+	char *rbom_path;                 /* where it was written */
+	json_t *differences;             /* when validation failed: what differed and why */
 };
+
+/* Profile the workload (rq->probes) into j->rbom, when no RBOM was given;
+ * j->img and j->cat are open. A failing probe is an error: the profile
+ * would not show a working workload. */
+int harden_profile(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
+/* j->rbom from rq->rbom, checked to profile j->img; its digest. */
+int harden_load_rbom(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
 
 /* nonroot unless the source runs as another user, or the profile shows
  * root was needed (why_root), or rq->user decides. */
 int harden_choose_user(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
 /* The keep set, staged (j->stage), metadata rewritten, the user added. */
 int harden_build_tree(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
-/* The workload on the source and on the staged tree (as its user, under
- * its seccomp profile): 0 same exit code and stdout, 1 different (both
- * shown on stderr), -1 error. */
+/* The workload and probes (and rq->validate_cmds) on the source and on the
+ * staged tree (as its user, under its seccomp profile): 0 same exit code,
+ * stdout and probe results; 1 different (shown on stderr, and what the
+ * hardened tree lacked, from a re-trace, in j->differences); -1 error. */
 int harden_validate(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
 /* The image at dest (one reproducible layer, the source's config and
  * labels) and the seccomp profile (*sc_path). */
 int harden_write_image(const struct harden_request *rq, struct harden_job *j, const char *dest,
 		       char *digest, char **sc_path, struct qerr *err);
-/* The before/after report (quench-harden/1), and its findings section
+/* The before/after report (quench-harden/1; validation "passed", "failed"
+ * — then digest and sc_path are NULL and j->differences says why — or
+ * "skipped"), and its findings section
  * (NULL with err set when there is no advisory database). */
 json_t *harden_report_json(const struct harden_job *j, const char *ref, const char *dest,
-			   const char *digest, const char *sc_path, bool validated);
+			   const char *digest, const char *sc_path, const char *validation);
 json_t *harden_findings_json(const struct harden_request *rq, const struct harden_job *j,
 			     const char *dest, struct qerr *err);
 void harden_job_release(struct harden_job *j);

@@ -63,6 +63,60 @@ int harden_choose_user(const struct harden_request *rq, struct harden_job *j, st
 	return 0;
 }
 
+/* ---- the profile ------------------------------------------------------------------------------ */
+
+int harden_load_rbom(const struct harden_request *rq, struct harden_job *j, struct qerr *err)
+{
+	if (rbom_load(rq->rbom, &j->rbom, err) < 0)
+		return -1;
+	const char *profiled = json_get_str(json_get_obj(j->rbom, "image"), "manifestDigest");
+	if (!profiled || strcmp(profiled, j->img->manifest_digest))
+		return q_error(err, 0, "the RBOM profiles image %s, not %s (quench profile it)",
+			       profiled ? profiled : "?", j->img->manifest_digest);
+	cleanup_free char *data = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, rq->rbom, 1u << 30, &data, &len, err) < 0)
+		return -1;
+	sha256_buf(data, len, j->rbom_digest);
+	j->rbom_path = xstrdup(rq->rbom);
+	return 0;
+}
+
+/* A JSON file as written (the RBOM, the seccomp profile): the document,
+ * indented, and a newline. */
+static char *json_text(json_t *rbom)
+{
+	char *text = json_dump_sorted(rbom, true);
+	char *line = xasprintf("%s\n", text);
+	free(text);
+	return line;
+}
+
+int harden_profile(const struct harden_request *rq, struct harden_job *j, struct qerr *err)
+{
+	struct sandbox_spec s = *rq->spec;   /* the tracer sets hold and seccomp on it */
+	struct profile_spec ps = *rq->probes;
+	ps.sandbox = &s;
+	struct profile_run r;
+	q_info("profiling the workload");
+	int rc = profile_rbom(&ps, rq->image, j->cat, &r, &j->rbom, err);
+	if (rc == 0 && r.timed_out)
+		rc = q_error(err, 0, "profile: the workload timed out after %u s", s.timeout);
+	else if (rc == 0 && r.probe_failed)
+		rc = q_error(err, 0, "profile: a probe failed (exit %d), so the profile does not "
+				     "show a working workload", r.probe_failed);
+	else if (rc == 0 && !r.ended_by_us && r.exit_code)
+		q_warn("the workload exited %d while profiled; validation expects that again",
+		       r.exit_code);
+	profile_run_release(&r);
+	if (rc < 0)
+		return -1;
+	j->profiled = true;
+	cleanup_free char *text = json_text(j->rbom);
+	sha256_buf(text, strlen(text), j->rbom_digest);
+	return 0;
+}
+
 /* ---- building the tree -------------------------------------------------------------------- */
 
 int harden_build_tree(const struct harden_request *rq, struct harden_job *j, struct qerr *err)
@@ -96,104 +150,27 @@ int harden_build_tree(const struct harden_request *rq, struct harden_job *j, str
 	return harden_add_user(j->stage, j->o.uid, j->o.gid, err);
 }
 
-/* ---- validation ------------------------------------------------------------------------------ */
-
-static void show_output(const char *what, const struct harden_run *r)
-{
-	fprintf(stderr, "  %s (exit %d): %.*s%s\n", what, r->exit_code,
-		(int)(r->len > 400 ? 400 : r->len), r->out ? r->out : "", r->len > 400 ? "…" : "");
-}
-
-/* The hardened image's seccomp profile as the sandbox enforces it. */
-static int profile_filter(const struct harden_job *j, struct sock_fprog *prog, struct qerr *err)
-{
-	json_t *profile = harden_seccomp(j->rbom);
-	json_t *names = json_get_arr(json_array_get(json_get_arr(profile, "syscalls"), 0), "names");
-	size_t n = json_array_size(names);
-	const char **v = xcalloc(n + 1, sizeof(*v));
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_string_value(json_array_get(names, i));
-	int rc = seccomp_allowlist(v, n, prog, err);
-	free(v);
-	json_decref(profile);
-	return rc;
-}
-
-/* The source and the hardened tree — as its user, under its seccomp
- * profile — run the same command; same exit code, same stdout. 0 same, 1
- * different (said), -1 error. */
-int harden_validate(const struct harden_request *rq, struct harden_job *j, struct qerr *err)
-{
-	struct harden_run before, after;
-	struct sandbox_spec hs = *rq->spec;
-	struct sock_fprog prog = { 0 };
-	if (profile_filter(j, &prog, err) < 0)
-		return -1;
-	if (harden_run_workload(rq->spec, &before, err) < 0) {
-		free(prog.filter);
-		return q_error_wrap(err, "validate: the source image");
-	}
-	hs.image = NULL;
-	hs.rootfs = j->stage;
-	hs.user = j->user;
-	hs.seccomp = &prog;
-	int rc = harden_run_workload(&hs, &after, err);
-	free(prog.filter);
-	if (rc < 0) {
-		harden_run_release(&before);
-		return q_error_wrap(err, "validate: the hardened image");
-	}
-	bool same = before.exit_code == after.exit_code &&
-		    (rq->ignore_output || (before.len == after.len &&
-					  !memcmp(before.out ?: "", after.out ?: "", before.len)));
-	if (!same) {
-		fprintf(stderr, "quench: harden: the hardened image does not behave as the source; "
-				"nothing written\n");
-		show_output("source", &before);
-		show_output("hardened", &after);
-	}
-	harden_run_release(&before);
-	harden_run_release(&after);
-	return same ? 0 : 1;
-}
-
 /* ---- writing ------------------------------------------------------------------------------ */
 
-static char *file_digest(const char *path)
+/* Where a file that goes with the image goes: given, else beside the
+ * image (DIR<suffix> for a layout, FILE<suffix> for an archive). */
+static char *beside(const char *given, const struct image_ref *dst, const char *suffix)
 {
-	cleanup_free char *data = NULL;
-	size_t len;
-	if (read_file_at(AT_FDCWD, path, 1u << 30, &data, &len, NULL) < 0)
-		return NULL;
-	char d[DIGEST_STR_MAX];
-	sha256_buf(data, len, d);
-	return xstrdup(d);
-}
-
-/* Where the seccomp profile goes: --seccomp, else beside the image
- * (DIR.seccomp.json for a layout, FILE.seccomp.json for an archive). */
-static char *seccomp_path(const struct harden_request *rq, const struct image_ref *dst)
-{
-	if (rq->seccomp_out)
-		return xstrdup(rq->seccomp_out);
+	if (given)
+		return xstrdup(given);
 	const char *p = dst->path ? dst->path : "image";
 	size_t n = strlen(p);
 	while (n > 1 && p[n - 1] == '/')
 		n--;
-	return xasprintf("%.*s.seccomp.json", (int)n, p);
+	return xasprintf("%.*s%s", (int)n, p, suffix);
 }
 
-static int write_seccomp(const char *path, json_t *profile, struct qerr *err)
+static int write_text(const char *path, const char *text, struct qerr *err)
 {
 	struct atomic_file af;
 	if (atomic_file_open(&af, path, 0644, err) < 0)
 		return -1;
-	char *text = json_dump_sorted(profile, true);
-	int rc = write_all(af.fd, text, strlen(text), err);
-	if (rc == 0)
-		rc = write_all(af.fd, "\n", 1, err);
-	free(text);
-	if (rc < 0) {
+	if (write_all(af.fd, text, strlen(text), err) < 0) {
 		atomic_file_abort(&af);
 		return -1;
 	}
@@ -242,22 +219,25 @@ int harden_write_image(const struct harden_request *rq, struct harden_job *j, co
 	struct image_ref dst = IMAGE_REF_INIT;
 	if (image_ref_parse(dest, &dst, err) < 0)
 		return -1;
-	*sc_path = seccomp_path(rq, &dst);
+	*sc_path = beside(rq->seccomp_out, &dst, ".seccomp.json");
 	json_t *profile = harden_seccomp(j->rbom);
-	char *sc_text = json_dump_sorted(profile, true);
+	cleanup_free char *sc_text = json_text(profile);
 	char sc_digest[DIGEST_STR_MAX];
 	sha256_buf(sc_text, strlen(sc_text), sc_digest);
-	free(sc_text);
-	cleanup_free char *rbom_digest = file_digest(rq->rbom);
 	struct image_config cfg;
-	hardened_config(j, rbom_digest ? rbom_digest : "", sc_digest, &cfg);
+	hardened_config(j, j->rbom_digest, sc_digest, &cfg);
 	struct image_writer_opts wo = { .compression = dst.transport == TRANSPORT_DOCKER_ARCHIVE
 							       ? COMP_NONE : COMP_GZIP };
 	/* one reproducible layer: same inputs, same digest */
 	struct tree_opts topts = { .mtime = getenv("SOURCE_DATE_EPOCH") ? source_date_epoch(0) : 0 };
 	int rc = image_import(j->stage, &dst, &wo, &cfg, &topts, digest, err);
 	if (rc == 0)
-		rc = write_seccomp(*sc_path, profile, err);
+		rc = write_text(*sc_path, sc_text, err);
+	if (rc == 0 && j->profiled) {
+		j->rbom_path = beside(rq->rbom_out, &dst, ".rbom.json");
+		cleanup_free char *text = json_text(j->rbom);
+		rc = write_text(j->rbom_path, text, err);
+	}
 	json_decref(profile);
 	image_config_release(&cfg);
 	image_ref_release(&dst);
@@ -311,14 +291,14 @@ static json_t *source_json(const struct harden_job *j, const char *ref)
 }
 
 json_t *harden_report_json(const struct harden_job *j, const char *ref, const char *dest,
-			   const char *digest, const char *sc_path, bool validated)
+			   const char *digest, const char *sc_path, const char *validation)
 {
 	json_t *profile = harden_seccomp(j->rbom);
 	size_t allowed = json_array_size(json_get_arr(json_array_get(json_get_arr(profile,
 										  "syscalls"), 0),
 						       "names"));
 	json_decref(profile);
-	json_t *hard = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:s, s:I, s:s}",
+	json_t *hard = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:s, s:I, s:s?}",
 				 "image", dest, "manifestDigest", digest, "files",
 				 (json_int_t)j->st.files, "symlinks", (json_int_t)j->st.symlinks,
 				 "bytes", (json_int_t)j->st.bytes, "packages",
@@ -327,11 +307,15 @@ json_t *harden_report_json(const struct harden_job *j, const char *ref, const ch
 				 found(pkg_managers, ARRAY_SIZE(pkg_managers), in_hardened, j),
 				 "setuidFiles", (json_int_t)j->st.setuid_left, "user", j->user, "syscallsAllowed",
 				 (json_int_t)allowed, "seccompProfile", sc_path);
-	return json_pack("{s:s, s:o, s:o, s:{s:I, s:I}, s:s?, s:s}", "schema", "quench-harden/1",
-			 "source", source_json(j, ref), "hardened", hard, "dropped", "setuidBits",
-			 (json_int_t)j->st.setuid_dropped, "deviceNodes",
-			 (json_int_t)j->st.devices_dropped, "rootNeededFor", j->why_root,
-			 "validation", validated ? "passed" : "skipped");
+	json_t *r = json_pack("{s:s, s:o, s:o, s:{s:I, s:I}, s:s?, s:s, s:s?}", "schema",
+			      "quench-harden/1", "source", source_json(j, ref), "hardened", hard,
+			      "dropped", "setuidBits", (json_int_t)j->st.setuid_dropped,
+			      "deviceNodes", (json_int_t)j->st.devices_dropped, "rootNeededFor",
+			      j->why_root, "validation", validation, "rbom",
+			      j->rbom_path);
+	if (j->differences)
+		json_object_set(r, "differences", j->differences);
+	return r;
 }
 
 /* ---- the findings, sorted ------------------------------------------------------------------- */
@@ -398,6 +382,8 @@ void harden_job_release(struct harden_job *j)
 	strvec_clear(&j->keep);
 	strvec_clear(&j->include);
 	free(j->rootfs);
+	free(j->rbom_path);
+	json_decref(j->differences);
 	json_decref(j->rbom);
 	catalog_free(j->cat);
 	image_free(j->img);

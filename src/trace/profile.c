@@ -72,9 +72,12 @@ static void end_workload(struct watch *w)
  * pipe from an intermediate process, never from waitpid; its stdout (when
  * out_fd is wanted) through another. */
 struct probe {
-	char *const *argv;
+	char *const *argv;           /* argv[0]: an absolute path */
+	char *const *alt_argv;       /* when argv[0] cannot be exec'd (NULL: none), */
+	char *const *alt_paths;      /* from where: tried in turn */
 	int ns;                      /* CLONE_NEW* to join */
 	bool in_root;                /* chdir to the sandbox's / (with its mount namespace) */
+	bool stdout_to_stderr;
 };
 
 /* The child side: async-signal-safe only (we forked a threaded process). */
@@ -89,8 +92,13 @@ static void probe_child(struct watch *w, const struct probe *pr, int pidfd, int 
 			sigprocmask(SIG_SETMASK, &none, NULL);
 			if (out_fd >= 0)
 				dup2(out_fd, STDOUT_FILENO);
-			if (!pr->in_root || chdir("/") == 0)
-				execve(pr->argv[0], pr->argv, w->ps->sandbox->envp);
+			else if (pr->stdout_to_stderr)
+				dup2(STDERR_FILENO, STDOUT_FILENO);
+			if (pr->in_root && chdir("/") < 0)
+				_exit(127);
+			execve(pr->argv[0], pr->argv, w->ps->sandbox->envp);
+			for (size_t i = 0; pr->alt_paths && pr->alt_paths[i]; i++)
+				execve(pr->alt_paths[i], pr->alt_argv, w->ps->sandbox->envp);
 			_exit(127);
 		}
 		while (b > 0 && waitpid(b, &st, 0) < 0 && errno == EINTR)
@@ -183,20 +191,63 @@ static void note_probe(struct watch *w, const char *what, int st)
 		w->r->probe_failed = code;
 }
 
+/* A command runs through /bin/sh -c; without shell syntax it can also be
+ * exec'd as its words, argv[0] looked for in the workload's PATH, which is
+ * what happens where there is no shell (a hardened image). */
+static bool shell_syntax(const char *cmd)
+{
+	size_t first = strcspn(cmd, " \t");
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~{\n") != NULL || memchr(cmd, '=', first);
+}
+
+static void probe_words(const char *cmd, char *const *envp, struct strvec *argv,
+			struct strvec *paths)
+{
+	if (shell_syntax(cmd))
+		return;
+	for (const char *p = cmd + strspn(cmd, " \t"); *p;) {
+		size_t n = strcspn(p, " \t");
+		strvec_take(argv, xstrndup(p, n));
+		p += n + strspn(p + n, " \t");
+	}
+	if (!argv->n)
+		return;
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (str_starts_with(envp[i], "PATH="))
+			path = envp[i] + 5;
+	if (strchr(argv->v[0], '/')) {
+		strvec_push(paths, argv->v[0]);
+		return;
+	}
+	for (const char *d = path; *d;) {
+		size_t n = strcspn(d, ":");
+		if (n && d[0] == '/')
+			strvec_take(paths, xasprintf("%.*s/%s", (int)n, d, argv->v[0]));
+		d += n + (d[n] == ':');
+	}
+}
+
 static void run_probe_cmd(struct watch *w, const char *cmd)
 {
-	char *const argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
-	struct probe pr = { argv, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-					  CLONE_NEWIPC | CLONE_NEWUTS, true };
+	char *const sh[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	struct strvec argv = STRVEC_INIT, paths = STRVEC_INIT;
+	probe_words(cmd, w->ps->sandbox->envp, &argv, &paths);
+	struct probe pr = { sh, argv.v, paths.v, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+							 CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS,
+			    true, w->ps->probe_output_to_stderr };
 	cleanup_free char *what = xasprintf("cmd: %s", cmd);
 	int fd;
 	if (probe_spawn(w, &pr, &fd, NULL) < 0) {
-		strvec_take(&w->r->probes, xasprintf("%s (could not start: %s)", what, strerror(errno)));
+		strvec_take(&w->r->probes, xasprintf("%s (could not start: %s)", what,
+						     strerror(errno)));
 		w->r->probe_failed = w->r->probe_failed ? w->r->probe_failed : 126;
-		return;
+	} else {
+		note_probe(w, what, probe_wait(w, fd, -1));
+		close(fd);
 	}
-	note_probe(w, what, probe_wait(w, fd, -1));
-	close(fd);
+	strvec_clear(&argv);
+	strvec_clear(&paths);
 }
 
 /* The HTTP requests, sent by quench itself (__probe-http) from inside the
@@ -207,7 +258,7 @@ static void run_probe_http(struct watch *w)
 	snprintf(wait, sizeof(wait), "%" PRIu64, w->ps->probe_wait);
 	char *const argv[] = { "/proc/self/exe", "__probe-http", (char *)w->ps->http_file, wait,
 			       NULL };
-	struct probe pr = { argv, CLONE_NEWUSER | CLONE_NEWNET, false };
+	struct probe pr = { argv, NULL, NULL, CLONE_NEWUSER | CLONE_NEWNET, false, false };
 	int fd, out;
 	if (probe_spawn(w, &pr, &fd, &out) < 0) {
 		strvec_take(&w->r->probes, xasprintf("http: could not start: %s", strerror(errno)));
@@ -270,22 +321,65 @@ static int start_traced(struct sandbox_spec *spec, struct profile_run *r, struct
 	return sandbox_release(r->sb, err);
 }
 
+/* Untraced: the sandbox as specified (its seccomp filter enforced); the
+ * calling thread waits. An exec that failed inside is the run's result,
+ * not an error: validation compares it. */
+static int wait_untraced(struct profile_run *r, struct qerr *err)
+{
+	struct qerr werr = QERR_INIT;
+	r->exit_code = 125;
+	if (sandbox_wait(r->sb, &r->exit_code, &werr) < 0) {
+		if (r->exit_code != 126 && r->exit_code != 127)
+			return q_error(err, werr.errnum, "%s", werr.msg);
+		r->failure = xstrdup(werr.msg);
+	}
+	r->timed_out = r->timed_out || sandbox_timed_out(r->sb);
+	return 0;
+}
+
 int profile_run(const struct profile_spec *ps, struct profile_run *r, struct qerr *err)
 {
 	*r = (struct profile_run){ .root_fd = -1, .probes = STRVEC_INIT };
-	if (start_traced(ps->sandbox, r, err) < 0)
+	if (ps->untraced) {
+		r->started = time(NULL);
+		if (sandbox_start(ps->sandbox, &r->sb, err) < 0)
+			return -1;
+	} else if (start_traced(ps->sandbox, r, err) < 0) {
 		return -1;
+	}
 	struct watch w = { .sb = r->sb, .ps = ps, .r = r };
 	pthread_t th;
 	if (pthread_create(&th, NULL, watch_main, &w) != 0) {
 		kill(sandbox_init_pid(r->sb), SIGKILL);
 		return q_error(err, 0, "could not start the watcher thread");
 	}
-	int rc = tracer_run(r->t, &r->status, err);
+	int rc = ps->untraced ? wait_untraced(r, err) : tracer_run(r->t, &r->status, err);
+	if (!ps->untraced)
+		r->exit_code = profile_exit_code(r->status);
 	atomic_store(&w.done, true);
 	pthread_join(th, NULL);
 	r->ended = time(NULL);
 	return rc;
+}
+
+int profile_rbom(const struct profile_spec *ps, const char *image_name, const struct catalog *c,
+		 struct profile_run *r, json_t **doc, struct qerr *err)
+{
+	*doc = NULL;
+	if (profile_run(ps, r, err) < 0)
+		return -1;
+	const struct sandbox_spec *s = ps->sandbox;
+	size_t n_inj;
+	const struct sandbox_injected *inj = sandbox_injected(r->sb, &n_inj);
+	struct rbom_run run = {
+		.image_name = image_name, .manifest_digest = s->image->manifest_digest,
+		.config_digest = s->image->config_digest, .argv = s->argv, .workdir = s->workdir,
+		.user = s->user, .probes = &r->probes, .started = r->started, .ended = r->ended,
+		.exit_code = r->exit_code, .rootfs_mode = sandbox_rootfs_mode(r->sb),
+		.injected = inj, .n_injected = n_inj,
+	};
+	*doc = rbom_build(&run, tracer_report(r->t), c);
+	return 0;
 }
 
 void profile_run_release(struct profile_run *r)
@@ -295,6 +389,7 @@ void profile_run_release(struct profile_run *r)
 	if (r->root_fd >= 0)
 		close(r->root_fd);
 	strvec_clear(&r->probes);
+	free(r->failure);
 	memset(r, 0, sizeof(*r));
 	r->root_fd = -1;
 }

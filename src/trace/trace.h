@@ -335,27 +335,41 @@ void rbom_print_table(FILE *out, json_t *doc);
 /* ---- profiling (profile.c): a workload run traced, with its probes ---- */
 
 struct profile_spec {
-	struct sandbox_spec *sandbox;    /* its hold and seccomp are set here */
+	struct sandbox_spec *sandbox;    /* traced: its hold and seccomp are set here */
 	uint64_t duration;               /* seconds; 0: until the workload exits */
-	const struct strvec *probe_cmds; /* shell commands run inside, untraced, in turn */
+	const struct strvec *probe_cmds; /* commands run inside, untraced, in turn: through
+					  * /bin/sh -c when they hold shell syntax, else
+					  * exec'd directly (a hardened image has no shell) */
 	const char *http_file;           /* requests for __probe-http (profile_http_requests) */
 	uint64_t probe_wait;             /* seconds an HTTP probe waits for the port */
+	bool untraced;                   /* run and probe only (validation): no tracer, the
+					  * sandbox's own seccomp filter enforced */
+	bool probe_output_to_stderr;     /* the command probes' stdout, so that it does not
+					  * mix with the workload's */
 };
 struct profile_run {
 	struct sandbox *sb;
-	struct tracer *t;                /* tracer_report(t): what it used */
+	struct tracer *t;                /* traced: tracer_report(t), what it used */
 	int root_fd;
-	int status;                      /* the workload's wait status */
+	int status;                      /* traced: the workload's wait status */
+	int exit_code;                   /* as a shell says it; 127/126: its exec failed */
 	int64_t started, ended;
 	bool ended_by_us, timed_out;     /* after the probes or --duration; the timeout */
 	int probe_failed;                /* the first failing probe's exit code, or 0 */
 	struct strvec probes;            /* "cmd: … (exit N)", "http: GET URL -> 200" */
+	char *failure;                   /* untraced: why the sandbox failed after it started
+					  * (an exec error), else NULL */
 };
-/* Run it: the calling thread runs the tracer; a watcher thread forwards
- * signals, runs the probes, ends the workload (SIGTERM, then everything 5 s
- * later) at the duration, the sandbox's timeout or after the probes. */
+/* Run it: the calling thread runs the tracer (or, untraced, waits); a
+ * watcher thread forwards signals, runs the probes, ends the workload
+ * (SIGTERM, then everything 5 s later) at the duration, the sandbox's
+ * timeout or after the probes. */
 int profile_run(const struct profile_spec *ps, struct profile_run *r, struct qerr *err);
 void profile_run_release(struct profile_run *r);
+/* Profile the workload and build its RBOM: profile_run + rbom_build, c
+ * (may be NULL) mapping paths to packages. *doc is NULL on error. */
+int profile_rbom(const struct profile_spec *ps, const char *image_name, const struct catalog *c,
+		 struct profile_run *r, json_t **doc, struct qerr *err);
 /* A wait status as a shell says it: the exit code, 128+N for signal N. */
 int profile_exit_code(int status);
 /* GET requests for urls and the requests of file (may be NULL), checked,
