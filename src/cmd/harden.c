@@ -103,7 +103,7 @@ static int write_report(struct harden_args *a, const struct harden_request *rq,
 static int harden(struct harden_args *a, const char *ref, const char *dest)
 {
 	struct qerr err = QERR_INIT;
-	struct harden_job j = { .keep = STRVEC_INIT, .include = STRVEC_INIT };
+	struct harden_job j = { .keep = STRVEC_INIT, .include = STRVEC_INIT, .exclude = STRVEC_INIT };
 	cleanup_free char *dir = cache_dir();
 	cleanup_free char *db = a->db ? xstrdup(a->db) : xasprintf("%s/vuln.db", dir);
 	struct profile_spec probes;

@@ -114,7 +114,7 @@ struct harden_job {
 	struct catalog *cat;
 	json_t *rbom;
 	char *rootfs, *stage;
-	struct strvec keep, include;
+	struct strvec keep, include, exclude;   /* include, exclude: relative */
 	struct harden_opts o;
 	struct harden_stats st;
 	size_t pkgs_after;
@@ -127,8 +127,8 @@ struct harden_job {
 };
 
 /* Profile the workload (rq->probes) into j->rbom, when no RBOM was given;
- * j->img and j->cat are open. A failing probe is an error: the profile
- * would not show a working workload. */
+ * j->img and j->cat are open. A failing probe or workload (or a timeout)
+ * is an error: the profile would not show a working workload. */
 int harden_profile(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
 /* j->rbom from rq->rbom, checked to profile j->img; its digest. */
 int harden_load_rbom(const struct harden_request *rq, struct harden_job *j, struct qerr *err);

@@ -106,8 +106,8 @@ int harden_profile(const struct harden_request *rq, struct harden_job *j, struct
 		rc = q_error(err, 0, "profile: a probe failed (exit %d), so the profile does not "
 				     "show a working workload", r.probe_failed);
 	else if (rc == 0 && !r.ended_by_us && r.exit_code)
-		q_warn("the workload exited %d while profiled; validation expects that again",
-		       r.exit_code);
+		rc = q_error(err, 0, "profile: the workload failed (exit %d), so the profile does "
+				     "not show a working workload", r.exit_code);
 	profile_run_release(&r);
 	if (rc < 0)
 		return -1;
@@ -125,13 +125,16 @@ int harden_build_tree(const struct harden_request *rq, struct harden_job *j, str
 	bool hit;
 	if (image_rootfs_cached(j->img, rq->cache, &eo, &j->rootfs, &hit, err) < 0)
 		return -1;
+	/* paths in the keep set are relative: "/usr/lib/x*" means "usr/lib/x*" */
 	for (size_t i = 0; rq->include && i < rq->include->n; i++)
-		strvec_push(&j->include, rq->include->v[i]);
+		strvec_push(&j->include, rq->include->v[i] + strspn(rq->include->v[i], "/"));
+	for (size_t i = 0; rq->exclude && i < rq->exclude->n; i++)
+		strvec_push(&j->exclude, rq->exclude->v[i] + strspn(rq->exclude->v[i], "/"));
 	if (rq->keep_shell)
 		for (size_t i = 0; i < ARRAY_SIZE(shells); i++)
 			strvec_push(&j->include, shells[i]);
 	j->o.include = &j->include;
-	j->o.exclude = rq->exclude;
+	j->o.exclude = &j->exclude;
 	j->o.workdir = rq->spec->workdir;
 	if (harden_keep_set(j->rootfs, j->cat, j->rbom, &j->o, &j->keep, err) < 0)
 		return -1;
@@ -381,6 +384,7 @@ void harden_job_release(struct harden_job *j)
 	}
 	strvec_clear(&j->keep);
 	strvec_clear(&j->include);
+	strvec_clear(&j->exclude);
 	free(j->rootfs);
 	free(j->rbom_path);
 	json_decref(j->differences);

@@ -201,32 +201,64 @@ static void say_lacks(json_t *diff)
 			json_string_value(v));
 }
 
+/* Each --validate-cmd runs as the image's command, in a sandbox of its
+ * own (as `podman run IMAGE CMD`): its exit code is noted with the run's
+ * probes. */
+static int validate_cmds(const struct harden_request *rq, const struct sandbox_spec *base,
+			 struct harden_run *run, struct qerr *err)
+{
+	for (size_t i = 0; rq->validate_cmds && i < rq->validate_cmds->n; i++) {
+		const char *cmd = rq->validate_cmds->v[i];
+		struct strvec argv = STRVEC_INIT;
+		profile_command_argv(cmd, &argv);
+		struct sandbox_spec s = *base;
+		s.argv = argv.v;
+		struct profile_spec ps = { .sandbox = &s };
+		struct harden_run r;
+		int rc = argv.n ? harden_run_workload(&ps, &r, err) : 0;
+		if (rc == 0 && argv.n)
+			strvec_take(&run->probes, xasprintf("validate: %s (exit %d%s%s)", cmd,
+							    r.exit_code, r.failure ? ": " : "",
+							    r.failure ? r.failure : ""));
+		if (argv.n)
+			harden_run_release(&r);
+		strvec_clear(&argv);
+		if (rc < 0)
+			return q_error_wrap(err, "--validate-cmd '%s'", cmd);
+	}
+	return 0;
+}
+
+/* The workload, its probes and the --validate-cmd commands on spec. */
+static int validation_run(const struct harden_request *rq, struct profile_spec *ps,
+			  const struct sandbox_spec *spec, const char *what, struct harden_run *r,
+			  struct qerr *err)
+{
+	struct sandbox_spec s = *spec;
+	ps->sandbox = &s;
+	if (harden_run_workload(ps, r, err) < 0 || validate_cmds(rq, spec, r, err) < 0)
+		return q_error_wrap(err, "validate: %s", what);
+	return 0;
+}
+
 int harden_validate(const struct harden_request *rq, struct harden_job *j, struct qerr *err)
 {
-	struct strvec cmds = STRVEC_INIT;
-	for (size_t i = 0; rq->probes->probe_cmds && i < rq->probes->probe_cmds->n; i++)
-		strvec_push(&cmds, rq->probes->probe_cmds->v[i]);
-	for (size_t i = 0; rq->validate_cmds && i < rq->validate_cmds->n; i++)
-		strvec_push(&cmds, rq->validate_cmds->v[i]);
-	struct sandbox_spec src = *rq->spec, hs = *rq->spec;
+	struct sandbox_spec hs = *rq->spec;
 	struct profile_spec ps = *rq->probes;
-	ps.probe_cmds = &cmds;
-	ps.sandbox = &src;
 	struct harden_run before = { 0 }, after = { 0 };
 	struct sock_fprog prog = { 0 };
 	json_t *profile = NULL;
 	const char **names = NULL;
 	size_t n_names = 0;
 	int rc = profile_filter(j, &profile, &names, &n_names, &prog, err);
-	if (rc == 0 && (rc = harden_run_workload(&ps, &before, err)) < 0)
-		q_error_wrap(err, "validate: the source image");
+	if (rc == 0)
+		rc = validation_run(rq, &ps, rq->spec, "the source image", &before, err);
 	hs.image = NULL;
 	hs.rootfs = j->stage;
 	hs.user = j->user;
 	hs.seccomp = &prog;
-	ps.sandbox = &hs;
-	if (rc == 0 && (rc = harden_run_workload(&ps, &after, err)) < 0)
-		q_error_wrap(err, "validate: the hardened image");
+	if (rc == 0)
+		rc = validation_run(rq, &ps, &hs, "the hardened image", &after, err);
 	if (rc == 0) {
 		bool same = before.exit_code == after.exit_code && !after.failure &&
 			    same_probes(&before, &after) &&
@@ -240,6 +272,7 @@ int harden_validate(const struct harden_request *rq, struct harden_job *j, struc
 				"its image is not written\n");
 		show_run("source", &before);
 		show_run("hardened", &after);
+		ps.sandbox = &hs;
 		j->differences = diagnose(&ps, j->rbom, names, n_names);
 		json_object_set_new(j->differences, "source", run_json(&before));
 		json_object_set_new(j->differences, "hardened", run_json(&after));
@@ -248,7 +281,6 @@ int harden_validate(const struct harden_request *rq, struct harden_job *j, struc
 	free(prog.filter);
 	free(names);
 	json_decref(profile);
-	strvec_clear(&cmds);
 	harden_run_release(&before);
 	harden_run_release(&after);
 	return rc;

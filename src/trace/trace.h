@@ -370,6 +370,9 @@ void profile_run_release(struct profile_run *r);
  * (may be NULL) mapping paths to packages. *doc is NULL on error. */
 int profile_rbom(const struct profile_spec *ps, const char *image_name, const struct catalog *c,
 		 struct profile_run *r, json_t **doc, struct qerr *err);
+/* A command line as an argv: its words, or /bin/sh -c CMD when it holds
+ * shell syntax (quotes, $, pipes, redirections, globs, VAR=x). */
+void profile_command_argv(const char *cmd, struct strvec *argv);
 /* A wait status as a shell says it: the exit code, 128+N for signal N. */
 int profile_exit_code(int status);
 /* GET requests for urls and the requests of file (may be NULL), checked,
