@@ -1,7 +1,8 @@
 /* report — a scan's findings written for other tools: SARIF 2.1.0 (what
  * code-scanning dashboards such as GitHub's read) and CycloneDX 1.6 with a
  * vulnerabilities section (the image's BOM, as `quench sbom` writes it, plus
- * what affects which component).
+ * what affects which component); and the hardening report read back for
+ * people (a table, one HTML page; below).
  *
  *   struct report_subject s = { .image = { …as for sbom_build… },
  *                               .tool_version = QUENCH_VERSION };
