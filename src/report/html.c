@@ -134,12 +134,14 @@ static void verdicts(struct strbuf *sb, json_t *doc)
 	validation_card(sb, json_get_str(doc, "validation"));
 	const char *user = json_get_str(h, "user");
 	const char *before = json_get_str(s, "user");
+	bool root = user && (!strcmp(user, "root") || !strcmp(user, "0") || str_starts_with(user, "0:"));
 	cleanup_free char *was = xasprintf("source: %s", before ? before : DASH);
-	card(sb, "user", "User", user && strcmp(user, "root") && strcmp(user, "0") ? "ok" : "warn",
-	     user, was);
+	card(sb, "user", "User", user && !root ? "ok" : "warn", user, was);
 	const char *why = json_get_str(doc, "rootNeededFor");
 	if (why)
 		card(sb, "root", "Root", "warn", "kept", why);
+	else if (root)
+		card(sb, "root", "Root", "warn", "kept", "chosen for the hardened image (--user)");
 	else
 		card(sb, "root", "Root", "ok", "not needed", "the workload needed no privilege");
 	json_t *fs = json_get_obj(doc, "findings");

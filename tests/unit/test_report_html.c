@@ -100,6 +100,7 @@ static void t_html(void **state)
 	assert_non_null(strstr(html, "<g data-label=\"removed\" data-total=\"4\">"));
 	assert_non_null(strstr(html, "<g data-label=\"reachable\" data-total=\"3\">"));
 	assert_non_null(strstr(html, "<g data-label=\"critical\" data-total=\"2\">"));
+	assert_non_null(strstr(html, "id=\"root\"><h3>Root</h3><p class=\"ok\">not needed</p>"));
 	assert_non_null(strstr(html, "<g data-label=\"high\" data-total=\"1\">"));
 	assert_non_null(strstr(html, "<g data-label=\"medium\" data-total=\"0\">"));
 	assert_non_null(strstr(html, "<g data-label=\"unknown\" data-total=\"1\">"));   /* sky-high */
@@ -188,6 +189,12 @@ static void t_missing(void **state)
 	/* executables: a row as soon as one side has them */
 	assert_non_null(strstr(html, "<td class=\"num\" id=\"hardened-executables\">2</td>"));
 	assert_null(strstr(html, "chart-severity"));
+	assert_non_null(strstr(html, "id=\"root\"><h3>Root</h3><p class=\"ok\">not needed</p>"));
+	free(html);
+	json_object_set_new(json_object_get(j, "hardened"), "user", json_string("0:0"));
+	html = report_harden_html(j);
+	assert_non_null(strstr(html, "id=\"root\"><h3>Root</h3><p class=\"warn\">kept</p>"
+				     "<p class=\"note\">chosen for the hardened image (--user)</p>"));
 	free(html);
 
 	char *buf = NULL;
