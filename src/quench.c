@@ -48,6 +48,11 @@ const struct verb verbs[] = {
 	  "                     [--exclude GLOB]... [--user nonroot|root|UID] [--keep-shell]\n"
 	  "                     [--no-validate] [--validate-ignore-output] [--seccomp-profile FILE]\n"
 	  "                     [--db FILE] [-o REPORT.json] IMAGE DEST [--] [CMD ARG...]\n" },
+	{ "report", cmd_report, "render a hardening report: one HTML page, a table, or checked JSON",
+	  "usage: quench report [--format html|table|json] [-o FILE] REPORT.json\n"
+	  "  REPORT.json  what quench harden -o writes (quench-harden/1); - for standard input\n"
+	  "  html: one self-contained page (inline CSS and SVG, nothing fetched), the default\n"
+	  "  when FILE ends in .html; table: the summary and the findings left\n" },
 	{ "__probe-http", cmd_probe_http, NULL,
 	  "usage: quench __probe-http FILE [WAIT_SECONDS] (internal: quench profile runs it)\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",

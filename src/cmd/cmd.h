@@ -39,6 +39,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_harden(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_probe_http(int argc, char **argv);   /* internal: no summary, not listed */
 
 /* ---- shared option handling (common.c) ----------------------------------- */

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "catalog/catalog.h"
 #include "harden/harden.h"
+#include "report/report.h"
 #include "trace/trace.h"
 
 #include <jansson.h>
@@ -23,39 +24,6 @@ struct harden_args {
 	struct strvec include, exclude;
 	bool keep_shell, no_validate, ignore_output;
 };
-
-static void print_summary(json_t *r)
-{
-	json_t *s = json_get_obj(r, "source"), *h = json_get_obj(r, "hardened");
-	char a[16], b[16];
-	fprintf(stderr, "%-18s %18s %18s\n", "", "source", "hardened");
-	fprintf(stderr, "%-18s %18s %18s\n", "size",
-		human_size((uint64_t)json_integer_value(json_object_get(s, "bytes")), a, sizeof(a)),
-		human_size((uint64_t)json_integer_value(json_object_get(h, "bytes")), b, sizeof(b)));
-	const char *rows[] = { "files", "packages", "setuidFiles" };
-	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
-		fprintf(stderr, "%-18s %18lld %18lld\n", rows[i],
-			(long long)json_integer_value(json_object_get(s, rows[i])),
-			(long long)json_integer_value(json_object_get(h, rows[i])));
-	fprintf(stderr, "%-18s %18zu %18zu\n", "shells", json_array_size(json_get_arr(s, "shells")),
-		json_array_size(json_get_arr(h, "shells")));
-	fprintf(stderr, "%-18s %18zu %18zu\n", "package managers",
-		json_array_size(json_get_arr(s, "packageManagers")),
-		json_array_size(json_get_arr(h, "packageManagers")));
-	fprintf(stderr, "%-18s %18s %18s\n", "user", json_get_str(s, "user"), json_get_str(h, "user"));
-	fprintf(stderr, "%-18s %18s %18lld\n", "syscalls allowed", "all",
-		(long long)json_integer_value(json_object_get(h, "syscallsAllowed")));
-	json_t *f = json_get_obj(r, "findings");
-	if (f)
-		fprintf(stderr, "%-18s %18lld %18lld  (%lld reachable, %lld present, %lld removed)\n",
-			"findings", (long long)json_integer_value(json_object_get(f, "before")),
-			(long long)json_integer_value(json_object_get(f, "after")),
-			(long long)json_integer_value(json_object_get(f, "reachable")),
-			(long long)json_integer_value(json_object_get(f, "present")),
-			(long long)json_integer_value(json_object_get(f, "removed")));
-	fprintf(stderr, "validation: %s; image %s\n", json_get_str(r, "validation"),
-		json_get_str(h, "manifestDigest"));
-}
 
 /* ---- the verb -------------------------------------------------------------------------------- */
 
@@ -88,7 +56,7 @@ static int write_report(struct harden_args *a, const struct harden_request *rq,
 			q_warn("no findings in the report: %s", err.msg);
 	}
 	if (!a->co.quiet && digest)
-		print_summary(r);
+		report_harden_table(stderr, r, 0);
 	int rc = EXIT_OK;
 	struct output out;
 	char *text = json_dump_sorted(r, true);

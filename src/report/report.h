@@ -1,7 +1,8 @@
 /* report — a scan's findings written for other tools: SARIF 2.1.0 (what
  * code-scanning dashboards such as GitHub's read) and CycloneDX 1.6 with a
  * vulnerabilities section (the image's BOM, as `quench sbom` writes it, plus
- * what affects which component).
+ * what affects which component); and the hardening report read back for
+ * people (a table, one HTML page; below).
  *
  *   struct report_subject s = { .image = { …as for sbom_build… },
  *                               .tool_version = QUENCH_VERSION };
@@ -20,6 +21,7 @@
 #include "vuln/vuln.h"
 
 #include <jansson.h>
+#include <stdio.h>
 
 /* What was scanned, and by what. */
 struct report_subject {
@@ -62,5 +64,38 @@ void report_mark_removed(struct vuln_report *r, const struct catalog *c,
  * tracker for DSA-/DLA-…, osv.dev for the rest (GHSA-, PYSEC-, GO-, …).
  * Caller frees. */
 char *report_advisory_url(const char *id);
+
+/* ---- the hardening report (quench-harden/1, docs/harden.md) ---------------------------------
+ *
+ *   json_t *doc = json_parse_bounded(…);        untrusted: any JSON at all
+ *   if (report_harden_check(doc, "report.json", &err) < 0) …  not ours: refuse
+ *   report_harden_table(stdout, doc, REPORT_TABLE_FULL);
+ *   char *html = report_harden_html(doc);       caller frees
+ *
+ * The renderers take any JSON (checked or not): a missing section or field
+ * is shown as missing, fields they do not know are left alone or, for the
+ * counts of source and hardened, shown as extra rows.
+ */
+#define REPORT_HARDEN_SCHEMA "quench-harden/1"
+
+/* 0 when doc is an object of schema quench-harden/1 whose known fields,
+ * where present and not null, have their types (counts non-negative
+ * integers, names strings, findings.left objects); else -1 with an error
+ * naming the field ("report.json: source.bytes: not a count"). */
+int report_harden_check(json_t *doc, const char *what, struct qerr *err);
+
+/* The summary a person reads on a terminal, source against hardened: size,
+ * files, packages, setuid files, shells, package managers, user, syscalls,
+ * findings, validation. Strings from the document are printed with control
+ * characters as '?'. REPORT_TABLE_FULL adds why root was kept, what was
+ * dropped and the findings left, one a line. */
+enum { REPORT_TABLE_FULL = 1 };
+void report_harden_table(FILE *f, json_t *doc, unsigned flags);
+
+/* One self-contained HTML page (inline CSS and SVG, no script, nothing
+ * fetched): the same summary with charts, findings by class and severity,
+ * and the findings left with their evidence. Every string from doc is
+ * escaped. Same document, same bytes. Caller frees. */
+char *report_harden_html(json_t *doc);
 
 #endif

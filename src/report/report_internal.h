@@ -44,4 +44,35 @@ static inline const char *report_or_empty(const char *s)
 	return s ? s : "";
 }
 
+/* ---- the hardening report (summary.c), for the table and the page ---- */
+
+/* The rows of the summary, source against hardened, NULL-terminated. */
+enum hr_kind { HR_BYTES, HR_COUNT, HR_STR };
+struct hr_row {
+	const char *label, *key;
+	enum hr_kind kind;   /* HR_COUNT: an integer, or the length of a list */
+};
+extern const struct hr_row hr_rows[];
+/* Is the row in this report (executables only where a report has them)? */
+bool hr_row_present(const struct hr_row *r, json_t *src, json_t *hard);
+/* Does objs[k][key] = v (objs: source, hardened) start a row of its own,
+ * after the known ones? Counts added to the report later than this code
+ * do, once each, by their key. */
+bool hr_extra_row(json_t *objs[2], size_t k, const char *key, json_t *v);
+/* obj[key] as a count: an integer ≥ 0, or a list's length; -1 when absent
+ * or anything else. */
+long long hr_count(json_t *obj, const char *key);
+
+/* Severities, most severe first; the last, "unknown", takes every other
+ * word too. */
+enum { HR_N_SEVERITIES = 6 };
+extern const char *const hr_severities[HR_N_SEVERITIES];
+int hr_severity_rank(json_t *finding);
+/* 0 reachable, 1 present, 2 anything else. */
+int hr_class_rank(json_t *finding);
+/* The objects of findings.left, reachable first, then by severity, id,
+ * package, evidence (*n of them). The array is the caller's (free); the
+ * findings stay doc's. */
+json_t **hr_findings_left(json_t *doc, size_t *n);
+
 #endif
