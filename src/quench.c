@@ -47,7 +47,8 @@ const struct verb verbs[] = {
 	  "usage: quench harden --rbom RBOM [run's options] [--include PATH|GLOB]...\n"
 	  "                     [--exclude GLOB]... [--user nonroot|root|UID] [--keep-shell]\n"
 	  "                     [--no-validate] [--validate-ignore-output] [--seccomp-profile FILE]\n"
-	  "                     [--db FILE] [-o REPORT.json] IMAGE DEST [--] [CMD ARG...]\n" },
+	  "                     [--db FILE] [--debug-variant DEST2 [--debug-tools BUSYBOX]]\n"
+	  "                     [-o REPORT.json] IMAGE DEST [--] [CMD ARG...]\n" },
 	{ "__probe-http", cmd_probe_http, NULL,
 	  "usage: quench __probe-http FILE [WAIT_SECONDS] (internal: quench profile runs it)\n" },
 	{ "cache", cmd_cache, "list or prune the cache of unpacked images",

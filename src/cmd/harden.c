@@ -11,13 +11,14 @@
 #include <string.h>
 
 enum { OPT_RBOM = 256, OPT_INCLUDE, OPT_EXCLUDE, OPT_KEEP_SHELL, OPT_NO_VALIDATE,
-       OPT_IGNORE_OUTPUT, OPT_SECCOMP, OPT_DB };
+       OPT_IGNORE_OUTPUT, OPT_SECCOMP, OPT_DB, OPT_DEBUG_VARIANT, OPT_DEBUG_TOOLS };
 
 struct harden_args {
 	struct common_opts co;
 	struct workload_opts w;
 	const char *rbom, *user, *seccomp_out;
 	const char *db;             /* advisories: the report sorts every finding */
+	const char *debug_variant, *debug_tools;   /* DEST2 with busybox, and which busybox */
 	struct strvec include, exclude;
 	bool keep_shell, no_validate, ignore_output;
 };
@@ -53,6 +54,10 @@ static void print_summary(json_t *r)
 			(long long)json_integer_value(json_object_get(f, "removed")));
 	fprintf(stderr, "validation: %s; image %s\n", json_get_str(r, "validation"),
 		json_get_str(h, "manifestDigest"));
+	json_t *dv = json_get_obj(r, "debugVariant");
+	if (dv)
+		fprintf(stderr, "debug variant (with /busybox): %s %s\n", json_get_str(dv, "image"),
+			json_get_str(dv, "manifestDigest"));
 }
 
 /* ---- the verb -------------------------------------------------------------------------------- */
@@ -84,7 +89,12 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 		.exclude = &a->exclude, .keep_shell = a->keep_shell,
 		.ignore_output = a->ignore_output,
 	};
-	int rc = load(a, &rq, ref, &j, &err) < 0 || harden_build_tree(&rq, &j, &err) < 0
+	struct harden_debug_tools tools = { .fd = -1 };
+	/* the toolset is checked before anything is built or written */
+	int rc = load(a, &rq, ref, &j, &err) < 0 ||
+			 (a->debug_variant && harden_debug_tools_open(a->debug_tools,
+					      j.img->config.arch, &tools, &err) < 0) ||
+			 harden_build_tree(&rq, &j, &err) < 0
 			 ? fail("harden", &err) : EXIT_OK;
 	if (rc == EXIT_OK && j.why_root)
 		q_warn("the workload needed root (%s): the hardened image runs as root", j.why_root);
@@ -95,12 +105,18 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 		rc = EXIT_FINDINGS;
 	char digest[DIGEST_STR_MAX] = "";
 	cleanup_free char *sc_path = NULL;
-	if (rc == EXIT_OK && harden_write_image(&rq, &j, dest, digest, &sc_path, &err) < 0)
+	char digest2[DIGEST_STR_MAX] = "";
+	if (rc == EXIT_OK && (harden_write_image(&rq, &j, dest, digest, &sc_path, &err) < 0 ||
+			      (a->debug_variant && harden_write_debug_variant(&tools, dest,
+						a->debug_variant, digest2, &err) < 0)))
 		rc = fail("harden", &err);
 	if (rc == EXIT_OK) {
 		json_t *r = harden_report_json(&j, ref, dest, digest, sc_path, !a->no_validate);
 		struct qerr ferr = QERR_INIT;
 		json_t *fj = harden_findings_json(&rq, &j, dest, &ferr);
+		if (a->debug_variant)
+			json_object_set_new(r, "debugVariant", json_pack("{s:s, s:s}", "image",
+					    a->debug_variant, "manifestDigest", digest2));
 		if (fj)
 			json_object_set_new(r, "findings", fj);
 		else if (a->db || !a->co.quiet)
@@ -115,6 +131,7 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 		free(text);
 		json_decref(r);
 	}
+	harden_debug_tools_release(&tools);
 	harden_job_release(&j);
 	return rc;
 }
@@ -132,6 +149,8 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		{ "validate-ignore-output", no_argument, NULL, OPT_IGNORE_OUTPUT },
 		{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "debug-variant", required_argument, NULL, OPT_DEBUG_VARIANT },
+		{ "debug-tools", required_argument, NULL, OPT_DEBUG_TOOLS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -152,6 +171,8 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		case OPT_IGNORE_OUTPUT: a->ignore_output = true; break;
 		case OPT_SECCOMP: a->seccomp_out = optarg; break;
 		case OPT_DB: a->db = optarg; break;
+		case OPT_DEBUG_VARIANT: a->debug_variant = optarg; break;
+		case OPT_DEBUG_TOOLS: a->debug_tools = optarg; break;
 		default: return usage_error("harden", "unknown option");
 		}
 	}
@@ -166,6 +187,10 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		return usage_error("harden", "expected IMAGE and DEST");
 	if (!a->rbom)
 		return usage_error("harden", "--rbom FILE: the workload's profile (quench profile)");
+	if (a->debug_tools && !a->debug_variant)
+		return usage_error("harden", "--debug-tools needs --debug-variant DEST2");
+	if (a->debug_variant && !strcmp(a->debug_variant, argv[optind + 1]))
+		return usage_error("harden", "--debug-variant must name another image than DEST");
 	workload_command(&a->w, argc, argv, optind + 1);
 	return EXIT_OK;
 }
