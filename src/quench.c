@@ -47,7 +47,8 @@ const struct verb verbs[] = {
 	  "usage: quench harden --rbom RBOM [run's options] [--include PATH|GLOB]...\n"
 	  "                     [--exclude GLOB]... [--user nonroot|root|UID] [--keep-shell]\n"
 	  "                     [--no-validate] [--validate-ignore-output] [--seccomp-profile FILE]\n"
-	  "                     [--db FILE] [-o REPORT.json] IMAGE DEST [--] [CMD ARG...]\n" },
+	  "                     [--db FILE] [--debug-variant DEST2 [--debug-tools BUSYBOX]]\n"
+	  "                     [-o REPORT.json] IMAGE DEST [--] [CMD ARG...]\n" },
 	{ "report", cmd_report, "render a hardening report: one HTML page, a table, or checked JSON",
 	  "usage: quench report [--format html|table|json] [-o FILE] REPORT.json\n"
 	  "  REPORT.json  what quench harden -o writes (quench-harden/1); - for standard input\n"

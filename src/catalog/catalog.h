@@ -57,6 +57,10 @@ struct elf_info {
 	char *go_modinfo;              /* the module info text of runtime/debug.BuildInfo */
 };
 void elf_info_free(struct elf_info *e);
+/* The ELF file open at fd (name for messages), read whole from its start
+ * with pread: NULL with err set when it cannot be read or is no ELF file
+ * we can parse. For files outside images (a toolset to add to one). */
+struct elf_info *elf_info_read(int fd, const char *name, struct qerr *err);
 
 struct cat_file {
 	char *path;          /* clean, relative: "usr/lib/x86_64-linux-gnu/libc.so.6" */

@@ -28,7 +28,9 @@
  */
 #include "catalog_internal.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ELF_PREFIX_MAX (4u << 20)
 #define PHDRS_MAX (256u << 10)      /* program header table */
@@ -903,4 +905,36 @@ void elf_info_free(struct elf_info *e)
 	free(e->go_version);
 	free(e->go_modinfo);
 	free(e);
+}
+
+struct elf_info *elf_info_read(int fd, const char *name, struct qerr *err)
+{
+	cleanup_free unsigned char *buf = xmalloc(1u << 20);
+	struct elf_scan *s = elf_scan_new();
+	off_t off = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf, 1u << 20, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			elf_scan_free(s);
+			q_error(err, errno, "read '%s'", name);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		if (off == 0 && !elf_magic(buf, (size_t)n)) {
+			elf_scan_free(s);
+			q_error(err, 0, "'%s' is not an ELF file", name);
+			return NULL;
+		}
+		elf_scan_feed(s, buf, (size_t)n);
+		off += n;
+	}
+	const char *why = NULL;
+	struct elf_info *e = off ? elf_scan_finish(s, &why) : NULL;
+	elf_scan_free(s);
+	if (!e)
+		q_error(err, 0, "'%s': %s", name, off ? why : "empty file, not ELF");
+	return e;
 }

@@ -13,7 +13,8 @@
 #include <string.h>
 
 enum { OPT_RBOM = 256, OPT_RBOM_OUTPUT, OPT_INCLUDE, OPT_EXCLUDE, OPT_KEEP_SHELL,
-       OPT_NO_VALIDATE, OPT_IGNORE_OUTPUT, OPT_VALIDATE_CMD, OPT_SECCOMP, OPT_DB };
+       OPT_NO_VALIDATE, OPT_IGNORE_OUTPUT, OPT_VALIDATE_CMD, OPT_SECCOMP, OPT_DB,
+       OPT_DEBUG_VARIANT, OPT_DEBUG_TOOLS };
 
 struct harden_args {
 	struct common_opts co;
@@ -21,6 +22,7 @@ struct harden_args {
 	const char *rbom, *rbom_out, *user, *seccomp_out;
 	struct strvec validate_cmds;
 	const char *db;             /* advisories: the report sorts every finding */
+	const char *debug_variant, *debug_tools;   /* DEST2 with busybox, and which busybox */
 	struct strvec include, exclude;
 	bool keep_shell, no_validate, ignore_output;
 };
@@ -44,10 +46,14 @@ static int load(struct harden_args *a, const struct harden_request *rq, const ch
 
 static int write_report(struct harden_args *a, const struct harden_request *rq,
 			struct harden_job *j, const char *ref, const char *dest,
-			const char *digest, const char *sc_path, const char *validation)
+			const char *digest, const char *sc_path, const char *validation,
+			const char *digest2)
 {
 	struct qerr err = QERR_INIT;
 	json_t *r = harden_report_json(j, ref, dest, digest, sc_path, validation);
+	if (digest2 && *digest2)
+		json_object_set_new(r, "debugVariant", json_pack("{s:s, s:s}", "image",
+					a->debug_variant, "manifestDigest", digest2));
 	if (digest) {
 		json_t *fj = harden_findings_json(rq, j, dest, &err);
 		if (fj)
@@ -82,8 +88,12 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 		.include = &a->include, .exclude = &a->exclude, .keep_shell = a->keep_shell,
 		.ignore_output = a->ignore_output,
 	};
+	struct harden_debug_tools tools = { .fd = -1 };
+	/* the toolset is checked before anything is built or written */
 	int rc = workload_probes(&a->w, &probes, &err) < 0 || load(a, &rq, ref, &j, &err) < 0 ||
-				 harden_build_tree(&rq, &j, &err) < 0
+			 (a->debug_variant && harden_debug_tools_open(a->debug_tools,
+					      j.img->config.arch, &tools, &err) < 0) ||
+			 harden_build_tree(&rq, &j, &err) < 0
 			 ? fail("harden", &err) : EXIT_OK;
 	if (rc == EXIT_OK && j.why_root)
 		q_warn("the workload needed root (%s): the hardened image runs as root", j.why_root);
@@ -94,13 +104,17 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 		rc = EXIT_FINDINGS;
 	char digest[DIGEST_STR_MAX] = "";
 	cleanup_free char *sc_path = NULL;
-	if (rc == EXIT_OK && harden_write_image(&rq, &j, dest, digest, &sc_path, &err) < 0)
+	char digest2[DIGEST_STR_MAX] = "";
+	if (rc == EXIT_OK && (harden_write_image(&rq, &j, dest, digest, &sc_path, &err) < 0 ||
+			      (a->debug_variant && harden_write_debug_variant(&tools, dest,
+						a->debug_variant, digest2, &err) < 0)))
 		rc = fail("harden", &err);
 	if (rc == EXIT_OK)
 		rc = write_report(a, &rq, &j, ref, dest, digest, sc_path,
-				  a->no_validate ? "skipped" : "passed");
+				  a->no_validate ? "skipped" : "passed", digest2);
 	else if (v > 0)   /* what differed, for the person who reads the report */
-		write_report(a, &rq, &j, ref, dest, NULL, NULL, "failed");
+		write_report(a, &rq, &j, ref, dest, NULL, NULL, "failed", NULL);
+	harden_debug_tools_release(&tools);
 	harden_job_release(&j);
 	return rc;
 }
@@ -121,6 +135,8 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		{ "validate-ignore-output", no_argument, NULL, OPT_IGNORE_OUTPUT },
 		{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "debug-variant", required_argument, NULL, OPT_DEBUG_VARIANT },
+		{ "debug-tools", required_argument, NULL, OPT_DEBUG_TOOLS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -145,6 +161,8 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		case OPT_IGNORE_OUTPUT: a->ignore_output = true; break;
 		case OPT_SECCOMP: a->seccomp_out = optarg; break;
 		case OPT_DB: a->db = optarg; break;
+		case OPT_DEBUG_VARIANT: a->debug_variant = optarg; break;
+		case OPT_DEBUG_TOOLS: a->debug_tools = optarg; break;
 		default: return usage_error("harden", "unknown option");
 		}
 	}
@@ -159,6 +177,10 @@ static int parse_args(struct harden_args *a, int argc, char **argv)
 		return usage_error("harden", "expected IMAGE and DEST");
 	if (a->rbom && a->rbom_out)
 		return usage_error("harden", "--rbom-output: the RBOM is made only without --rbom");
+	if (a->debug_tools && !a->debug_variant)
+		return usage_error("harden", "--debug-tools needs --debug-variant DEST2");
+	if (a->debug_variant && !strcmp(a->debug_variant, argv[optind + 1]))
+		return usage_error("harden", "--debug-variant must name another image than DEST");
 	workload_command(&a->w, argc, argv, optind + 1);
 	return EXIT_OK;
 }

@@ -157,4 +157,39 @@ json_t *harden_findings_json(const struct harden_request *rq, const struct harde
 			     const char *dest, struct qerr *err);
 void harden_job_release(struct harden_job *j);
 
+/* ---- the debug variant (debug.c) ---- */
+
+/* A busybox-style toolset for the debug variant: one statically linked
+ * ELF and the applets it says it has (`busybox --list`). Lifecycle:
+ *   harden_debug_tools_open(path, arch, &t, err)     before anything is written
+ *   harden_write_debug_variant(&t, dest, dest2, digest2, err)   after DEST
+ *   harden_debug_tools_release(&t)                   always (also after a failed open)
+ */
+struct harden_debug_tools {
+	char *path;                  /* as given, or found on PATH */
+	int fd;                      /* the file checked, read again for the layer */
+	uint64_t size;
+	char sha256[DIGEST_STR_MAX];
+	struct strvec applets;       /* sorted, unique, names only */
+};
+/* path (NULL: "busybox" on $PATH) must be a statically linked ELF (no
+ * interpreter, no DT_NEEDED) for arch (the image's, "amd64"…; NULL or
+ * unknown: any); it is run as `busybox --list`, nothing else, to name its
+ * applets. */
+int harden_debug_tools_open(const char *path, const char *arch, struct harden_debug_tools *t,
+			    struct qerr *err);
+void harden_debug_tools_release(struct harden_debug_tools *t);
+/* dest2: the image at dest (just written) with its layers copied byte for
+ * byte, plus one layer holding /busybox/busybox and a symlink to it per
+ * applet (owner 0, mtimes 0 or SOURCE_DATE_EPOCH: reproducible); its
+ * config dest's with /busybox appended to PATH, the label
+ * dev.quench.debug-variant=true and one more history entry. digest2
+ * receives the manifest digest. */
+int harden_write_debug_variant(const struct harden_debug_tools *t, const char *dest,
+			       const char *dest2, char *digest2, struct qerr *err);
+/* Applet names from `--list` output (untrusted: bounded, names that cannot
+ * be a plain file name in /busybox skipped), added to applets sorted and
+ * unique; -1 when there are more than 4096. */
+int harden_debug_parse_applets(const char *out, size_t len, struct strvec *applets);
+
 #endif

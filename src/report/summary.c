@@ -337,6 +337,12 @@ void report_harden_table(FILE *f, json_t *doc, unsigned flags)
 	cleanup_free char *val = tclean(json_get_str(doc, "validation"));
 	cleanup_free char *digest = tclean(json_get_str(h, "manifestDigest"));
 	fprintf(f, "validation: %s; image %s\n", val, digest);
+	json_t *dv = json_get_obj(doc, "debugVariant");
+	if (dv) {
+		cleanup_free char *img = tclean(json_get_str(dv, "image"));
+		cleanup_free char *d2 = tclean(json_get_str(dv, "manifestDigest"));
+		fprintf(f, "debug variant (with /busybox): %s %s\n", img, d2);
+	}
 	if (!(flags & REPORT_TABLE_FULL))
 		return;
 	const char *why = json_get_str(doc, "rootNeededFor");

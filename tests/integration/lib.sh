@@ -193,3 +193,10 @@ t_jq() {
 		fail "$1" "$(jq -c "$2" "$3" 2>&1 | head -c 600)"
 	fi
 }
+
+# t_podman_conf: podman set up for the tests (cgroupfs, no default ulimits)
+# through a containers.conf in the test's directory, in CONTAINERS_CONF.
+t_podman_conf() {
+	printf '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\n' >"$T_ROOT/containers.conf"
+	export CONTAINERS_CONF=$T_ROOT/containers.conf
+}
