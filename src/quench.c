@@ -43,8 +43,9 @@ const struct verb verbs[] = {
 	  "                      [--probe-http URL]... [--probe-http-file FILE] [--probe-wait S]\n"
 	  "                      [--format table|json] -o RBOM IMAGE [--] [CMD ARG...]\n"
 	  "       quench profile --merge RBOM... -o RBOM\n" },
-	{ "harden", cmd_harden, "build the minimal image a profiled workload needs, and prove it",
-	  "usage: quench harden --rbom RBOM [run's options] [--include PATH|GLOB]...\n"
+	{ "harden", cmd_harden, "profile a workload, build the minimal image it needs, and prove it",
+	  "usage: quench harden [--rbom RBOM | profile's probes] [--rbom-output FILE]\n"
+	  "                     [run's options] [--validate-cmd CMD]... [--include PATH|GLOB]...\n"
 	  "                     [--exclude GLOB]... [--user nonroot|root|UID] [--keep-shell]\n"
 	  "                     [--no-validate] [--validate-ignore-output] [--seccomp-profile FILE]\n"
 	  "                     [--db FILE] [--debug-variant DEST2 [--debug-tools BUSYBOX]]\n"

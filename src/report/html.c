@@ -533,11 +533,52 @@ static void findings(struct strbuf *sb, json_t *doc)
 	strbuf_adds(sb, "</section>\n");
 }
 
+static void string_list(struct strbuf *sb, const char *id, const char *title, json_t *arr)
+{
+	if (!json_array_size(arr))
+		return;
+	strbuf_addf(sb, "<h3>%s</h3>\n<ul id=\"%s\">\n", title, id);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		strbuf_adds(sb, "<li><code>");
+		esc(sb, json_is_string(v) ? json_string_value(v) : "?");
+		strbuf_adds(sb, "</code></li>\n");
+	}
+	strbuf_adds(sb, "</ul>\n");
+}
+
+/* When validation failed: what differed, and what the hardened tree lacked. */
+static void differences(struct strbuf *sb, json_t *doc)
+{
+	json_t *d = json_get_obj(doc, "differences");
+	if (!d)
+		return;
+	strbuf_adds(sb, "<section id=\"differences\">\n<h2>Why validation failed</h2>\n");
+	string_list(sb, "missing-files", "Files the workload asked for that the hardened image "
+					 "lacks", json_get_arr(d, "missingFiles"));
+	string_list(sb, "denied-syscalls", "Syscalls the seccomp profile denies",
+		    json_get_arr(d, "deniedSyscalls"));
+	static const char *const runs[] = { "source", "hardened" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *r = json_get_obj(d, runs[i]);
+		if (!r)
+			continue;
+		json_t *code = json_object_get(r, "exitCode");
+		strbuf_addf(sb, "<h3>The %s image: exit %lld</h3>\n", runs[i],
+			    json_is_integer(code) ? (long long)json_integer_value(code) : -1LL);
+		string_list(sb, i ? "hardened-probes" : "source-probes", "Probes",
+			    json_get_arr(r, "probes"));
+	}
+	strbuf_adds(sb, "</section>\n");
+}
+
 char *report_harden_html(json_t *doc)
 {
 	struct strbuf sb = STRBUF_INIT;
 	head(&sb, doc);
 	header(&sb, doc);
+	differences(&sb, doc);
 	before_after(&sb, doc);
 	findings(&sb, doc);
 	strbuf_adds(&sb, "<footer>quench report &#183; " REPORT_HARDEN_SCHEMA "</footer>\n"

@@ -9,8 +9,8 @@
 #     /health) exercised by --probe-http-file: validation replays the
 #     requests on the hardened image and compares the status codes; the
 #     hardened server answers the same under `quench run`
-#   - validation that fails: the report says so and names the file the
-#     hardened image lacks (from a re-trace), exit 1, no image written
+#   - validation that fails: the report (and its HTML page) says so and names
+#     the file the hardened image lacks (from a re-trace), exit 1, no image
 #   - --validate-cmd runs in both images, without a shell where there is none
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -119,6 +119,10 @@ t_jq "… and the re-trace names the file the hardened image lacks" \
 	'.differences.missingFiles | index("/usr/lib/python3.11/json/__init__.py") != null' "$T_ROOT/broken.json"
 grep -q "lacks /usr/lib/python3.11/json/__init__.py" "$Q_ERR" && pass "… said on stderr too" ||
 	fail "no lacks line" "$(cat "$Q_ERR")"
+q_ok "quench report renders the failed validation" report -o "$T_ROOT/broken.html" "$T_ROOT/broken.json"
+grep -q '<ul id="missing-files">' "$T_ROOT/broken.html" &&
+	grep -q '<code>/usr/lib/python3.11/json/__init__.py</code>' "$T_ROOT/broken.html" &&
+	pass "… the page names the missing file" || fail "no missing file in the page"
 
 # --- --validate-cmd ------------------------------------------------------------------------
 q_run harden --no-validate --validate-cmd 'python3 -m this' -o "$T_ROOT/v.json" \
