@@ -19,6 +19,12 @@ int harden_read_source(int root_fd, const char *path, size_t max, char **data, s
 /* Replace the content of the staged file at path (its owner and mode stay). */
 int harden_rewrite_staged(int stage_fd, const char *path, const void *data, size_t len,
 			  struct qerr *err);
+/* The bytes of apk's installed database (untrusted; as the catalog c read
+ * it) without the records of the packages that are gone (!kept[i]) and the
+ * blank lines after each; every other byte stays. 1: out holds them; 0:
+ * nothing is gone; -1: data is not what was cataloged (it must stay whole). */
+int harden_apk_prune(const char *data, size_t len, const struct catalog *c, const bool *kept,
+		     struct strbuf *out);
 /* rpm's databases that are staged, without the packages that are gone
  * (kept: harden_kept_packages's flags); a database we cannot rewrite is
  * left whole, with a warning. */

@@ -193,8 +193,8 @@ static void apk_cut(const char *data, size_t len, const struct apk_drop *drop, s
 	strbuf_add(out, data + at, len - at);
 }
 
-static int write_apk_db(int root_fd, int stage_fd, const struct catalog *c, const bool *kept,
-			struct strvec *warnings, struct qerr *err)
+int harden_apk_prune(const char *data, size_t len, const struct catalog *c, const bool *kept,
+		     struct strbuf *out)
 {
 	cleanup_free struct apk_drop *drop = xcalloc(c->n_pkgs + 1, sizeof(*drop));
 	size_t n = 0;
@@ -204,22 +204,29 @@ static int write_apk_db(int root_fd, int stage_fd, const struct catalog *c, cons
 			drop[n++] = (struct apk_drop){ p->record, p->record_len, p->name };
 	}
 	if (!n)
-		return 0;   /* the staged copy is the truth already */
+		return 0;
+	qsort(drop, n, sizeof(*drop), cmp_drop);
+	for (size_t i = 0; i < n; i++)
+		if (!apk_drop_ok(data, len, &drop[i], i ? drop[i - 1].off + drop[i - 1].len : 0))
+			return -1;
+	apk_cut(data, len, drop, n, out);
+	return 1;
+}
+
+static int write_apk_db(int root_fd, int stage_fd, const struct catalog *c, const bool *kept,
+			struct strvec *warnings, struct qerr *err)
+{
 	cleanup_free char *data = NULL;
 	size_t len;
 	if (harden_read_source(root_fd, APK_DB, APK_DB_MAX, &data, &len, err) < 0)
 		return -1;
-	qsort(drop, n, sizeof(*drop), cmp_drop);
-	for (size_t i = 0; i < n; i++) {
-		if (!apk_drop_ok(data, len, &drop[i], i ? drop[i - 1].off + drop[i - 1].len : 0)) {
-			strvec_take(warnings, xasprintf("%s: not as cataloged; kept whole, so it "
-							"still lists packages that are gone", APK_DB));
-			return 0;
-		}
-	}
 	struct strbuf sb = STRBUF_INIT;
-	apk_cut(data, len, drop, n, &sb);
-	int rc = harden_rewrite_staged(stage_fd, APK_DB, strbuf_str(&sb), sb.len, err);
+	int rc = harden_apk_prune(data, len, c, kept, &sb);
+	if (rc < 0)
+		strvec_take(warnings, xasprintf("%s: not as cataloged; kept whole, so it still "
+						"lists packages that are gone", APK_DB));
+	/* else 0: nothing is gone, the staged copy is the truth already */
+	rc = rc > 0 ? harden_rewrite_staged(stage_fd, APK_DB, strbuf_str(&sb), sb.len, err) : 0;
 	strbuf_release(&sb);
 	return rc;
 }

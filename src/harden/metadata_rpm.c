@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define RPMDB_MAX (512u << 20)
 /* Bound on SQLite's work: progress callbacks every 1000 steps, 64 steps a byte. */
@@ -116,7 +117,7 @@ static int prune(sqlite3 *db, const int64_t *drop, size_t n, struct qerr *err)
 	int rc = hnum_tables(db, &tables, err);
 	bool packages = false;
 	for (size_t i = 0; rc == 0 && i < tables.n; i++)
-		packages |= !strcmp(tables.v[i], "Packages");
+		packages |= !strcasecmp(tables.v[i], "Packages");
 	if (rc == 0 && !packages)
 		rc = q_error(err, 0, "rpmdb.sqlite: no Packages table");
 	if (rc == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)

@@ -42,6 +42,7 @@ static void sh(const char *fmt, ...)
 
 static char *read_at(const char *base, const char *rel, size_t *len)
 {
+	assert_non_null(base);   /* QUENCH_TEST_DATA, set by meson test */
 	char *path = xasprintf("%s/%s", base, rel);
 	struct qerr err = QERR_INIT;
 	char *data;
@@ -283,6 +284,50 @@ static void t_apk_changed_kept_whole(void **state)
 	free(src);
 }
 
+/* Records apart from the file's shape: CRLF lines, several blank lines,
+ * a record that is no package (kept: we cannot say it is gone), no blank
+ * line at the end. */
+static void t_apk_prune_shapes(void **state)
+{
+	(void)state;
+	static const char db[] =
+		"C:x\r\nP:a\r\nV:1\r\n\r\n\n"
+		"P:b\r\nV:2\r\nR:f\r\n\r\n"
+		"junk\nV:3\n\n"
+		"P:c\nV:4\n\n\n"
+		"P:d\nV:5";
+	struct catalog *c = parse_db(apk_collect, APK_DB, db, sizeof(db) - 1);
+	assert_int_equal(c->n_pkgs, 4);
+	struct {
+		const char *keep, *want;
+	} cases[] = {
+		{ "abcd", NULL },
+		{ "acd", "C:x\r\nP:a\r\nV:1\r\n\r\n\njunk\nV:3\n\nP:c\nV:4\n\n\nP:d\nV:5" },
+		{ "bd", "P:b\r\nV:2\r\nR:f\r\n\r\njunk\nV:3\n\nP:d\nV:5" },
+		{ "ab", "C:x\r\nP:a\r\nV:1\r\n\r\n\nP:b\r\nV:2\r\nR:f\r\n\r\njunk\nV:3\n\n" },
+		{ "", "junk\nV:3\n\n" },
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		bool kept[4];
+		for (size_t i = 0; i < 4; i++)
+			kept[i] = strchr(cases[k].keep, c->pkgs[i].name[0]) != NULL;
+		struct strbuf out = STRBUF_INIT;
+		int rc = harden_apk_prune(db, sizeof(db) - 1, c, kept, &out);
+		assert_int_equal(rc, cases[k].want ? 1 : 0);
+		if (cases[k].want)
+			assert_string_equal(strbuf_str(&out), cases[k].want);
+		strbuf_release(&out);
+	}
+	/* shifted by a byte: not what was cataloged */
+	char *moved = xasprintf("\n%s", db);
+	bool none[4] = { 0 };
+	struct strbuf out = STRBUF_INIT;
+	assert_int_equal(harden_apk_prune(moved, strlen(moved), c, none, &out), -1);
+	strbuf_release(&out);
+	free(moved);
+	catalog_free(c);
+}
+
 /* No package left: no database (as for dpkg); Alpine it still is. */
 static void t_apk_none_left(void **state)
 {
@@ -445,6 +490,30 @@ static void t_rpm_bdb_kept_whole(void **state)
 	free(src);
 }
 
+/* NDB, which quench does not read: kept whole whenever present, and said. */
+static void t_rpm_ndb_kept_whole(void **state)
+{
+	(void)state;
+	sh("rm -rf '%s' && mkdir -p '%s'", root, root);
+	static const char ndb[] = "RpmP\0\0\0\0 not read by quench";
+	put("usr/lib/sysimage/rpm/Packages.db", ndb, sizeof(ndb));
+	put_str("app", "app\n");
+	put_str("etc/os-release", "ID=opensuse-leap\nVERSION_ID=15.5\n");
+	struct catalog *c = catalog_root();
+	const char *used[] = { "/app" };
+	struct strvec warnings = STRVEC_INIT;
+	assert_int_equal(harden_paths(c, used, ARRAY_SIZE(used), &warnings), 0);
+	assert_int_equal(warnings.n, 1);
+	assert_true(str_starts_with(warnings.v[0], "usr/lib/sysimage/rpm/Packages.db: "));
+	size_t len;
+	char *out = read_at(stage, "usr/lib/sysimage/rpm/Packages.db", &len);
+	assert_int_equal(len, sizeof(ndb));
+	assert_memory_equal(out, ndb, sizeof(ndb));
+	free(out);
+	strvec_clear(&warnings);
+	catalog_free(c);
+}
+
 /* Hostile databases: refused with an error, never run. */
 static void t_rpmdb_prune_hostile(void **state)
 {
@@ -514,9 +583,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_apk_kept_records),
 		cmocka_unit_test(t_apk_changed_kept_whole),
+		cmocka_unit_test(t_apk_prune_shapes),
 		cmocka_unit_test(t_apk_none_left),
 		cmocka_unit_test(t_rpm_sqlite_pruned),
 		cmocka_unit_test(t_rpm_bdb_kept_whole),
+		cmocka_unit_test(t_rpm_ndb_kept_whole),
 		cmocka_unit_test(t_rpmdb_prune_hostile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
