@@ -145,15 +145,16 @@ int harden_rpmdb_prune(const void *data, size_t len, const int64_t *drop, size_t
 	uint64_t budget = (uint64_t)len * SQL_STEPS_PER_BYTE / SQL_PROGRESS_STEP + 10000;
 	sqlite3_progress_handler(db, SQL_PROGRESS_STEP, sql_progress, &budget);
 	int rc = prune(db, drop, n_drop, err);
+	/* the database's own buffer (valid until it is closed): one copy less */
 	sqlite3_int64 size = 0;
-	unsigned char *bytes = rc == 0 ? sqlite3_serialize(db, "main", &size, 0) : NULL;
+	unsigned char *bytes = rc == 0 ? sqlite3_serialize(db, "main", &size,
+							   SQLITE_SERIALIZE_NOCOPY) : NULL;
 	if (rc == 0 && !bytes)
 		rc = sql_fail(db, err);
 	if (bytes) {
 		*out = xmalloc((size_t)size + 1);
 		memcpy(*out, bytes, (size_t)size);
 		*out_len = (size_t)size;
-		sqlite3_free(bytes);
 	}
 	sqlite3_close(db);
 	return rc;
