@@ -25,6 +25,7 @@ struct apk_rec {
 	struct strvec files;
 	char *dir;                /* the last F:, "" before any */
 	bool any;                 /* a field was seen */
+	size_t start, end;        /* its bytes in the file: first line to last newline */
 };
 
 static void rec_reset(struct apk_rec *r)
@@ -135,6 +136,8 @@ static void rec_finish(struct apk_rec *r)
 		return;
 	}
 	struct cat_pkg *p = cat_add_pkg(r->c, PKG_APK, r->blob);
+	p->record = r->start;
+	p->record_len = r->end - r->start;
 	p->name = steal_pointer(&r->name);
 	p->version = steal_pointer(&r->version);
 	p->arch = take_nonempty(&r->arch);
@@ -168,6 +171,7 @@ static void parse_db(struct catalog *c, const struct cat_blob *b)
 	struct apk_rec r = { .c = c, .blob = b };
 	const char *s = b->data, *end = b->data + b->len;
 	size_t line = 0;
+	bool open = false;        /* a line of a record was seen since the last blank one */
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		/* The last line of a cut-off file is partial, and so its record. */
@@ -175,10 +179,17 @@ static void parse_db(struct catalog *c, const struct cat_blob *b)
 			break;
 		const char *e = nl ? nl : end;
 		line++;
-		if (e == s || (e == s + 1 && *s == '\r'))
+		if (e == s || (e == s + 1 && *s == '\r')) {
 			rec_finish(&r);
-		else
+			open = false;
+		} else {
+			/* the record's bytes: its first line, read or not, to its last newline */
+			size_t start = open ? r.start : (size_t)(s - b->data);
 			parse_line(&r, s, (size_t)(e - s), line);
+			r.start = start;
+			r.end = (size_t)((nl ? nl + 1 : end) - b->data);
+			open = true;
+		}
 		s = nl ? nl + 1 : end;
 	}
 	if (b->truncated)

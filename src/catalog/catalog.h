@@ -86,6 +86,10 @@ struct cat_pkg {
 	char *homepage;
 	char *location;      /* the metadata file it was read from, clean relative path */
 	uint32_t layer;      /* the layer that last wrote that file */
+	/* Where in location its record is, for rewriting the database: apk:
+	 * the bytes [record, record + record_len) (its lines, without the blank
+	 * line after it); rpm: its key (SQLite hnum, Berkeley DB record number). */
+	uint64_t record, record_len;
 	struct strvec depends;    /* names of the packages it depends on (same ecosystem) */
 	struct strvec files;      /* paths it owns, clean relative, as the database lists them */
 	/* Filled by the catalog after every parser ran: */
@@ -123,6 +127,12 @@ void catalog_free(struct catalog *c);
 const struct cat_file *catalog_file(const struct catalog *c, const char *path);
 /* The package that owns path (a clean relative path), or NULL. */
 const struct cat_pkg *catalog_owner(const struct catalog *c, const char *path);
+
+/* What the catalog does to an untrusted SQLite database (rpmdb.sqlite)
+ * before it reads it: no triggers, views, trusted schema or extensions,
+ * defensive mode, bounded lengths, temporary data in memory. 0 or -1. */
+struct sqlite3;
+int catalog_sqlite_harden(struct sqlite3 *db);
 
 /* A parsed purl ("pkg:deb/debian/openssl@3.0.11-1?arch=amd64&distro=debian-12"):
  * components percent-decoded, the type lower-cased, PyPI names

@@ -321,6 +321,7 @@ static void add_header(const struct rpm_ctx *x, const uint8_t *blob, size_t len)
 	if (!strcmp(name, "gpg-pubkey"))
 		return;
 	struct cat_pkg *p = cat_add_pkg(x->c, PKG_RPM, x->blob);
+	p->record = (uint64_t)x->key;
 	p->name = steal_pointer(&name);
 	p->version = make_version(&h, version, release);
 	p->arch = hdr_string(&h, TAG_ARCH);
@@ -355,7 +356,7 @@ static int sql_progress(void *arg)
 
 /* A hostile database may hold views, triggers or schema functions that run
  * code of its choosing when we read; forbid all that and bound the rest. */
-static int sql_harden(sqlite3 *db)
+int catalog_sqlite_harden(sqlite3 *db)
 {
 	static const int off[] = {
 		SQLITE_DBCONFIG_ENABLE_TRIGGER, SQLITE_DBCONFIG_ENABLE_VIEW,
@@ -387,7 +388,7 @@ static sqlite3 *sql_open(const struct cat_blob *b, struct catalog *c)
 {
 	sqlite3 *db = NULL;
 	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK || sql_harden(db) < 0) {
+			    NULL) != SQLITE_OK || catalog_sqlite_harden(db) < 0) {
 		cat_warn(c, b->path, "sqlite: %s", db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;

@@ -95,6 +95,8 @@ static int harden(struct harden_args *a, const char *ref, const char *dest)
 					      j.img->config.arch, &tools, &err) < 0) ||
 			 harden_build_tree(&rq, &j, &err) < 0
 			 ? fail("harden", &err) : EXIT_OK;
+	for (size_t i = 0; i < j.warnings.n; i++)
+		q_warn("%s", j.warnings.v[i]);
 	if (rc == EXIT_OK && j.why_root)
 		q_warn("the workload needed root (%s): the hardened image runs as root", j.why_root);
 	int v = rc == EXIT_OK && !a->no_validate ? harden_validate(&rq, &j, &err) : 0;

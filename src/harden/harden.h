@@ -5,9 +5,10 @@
  *                                     copy it (setuid/setgid bits dropped,
  *                                     no device nodes, owners kept, paths
  *                                     the workload wrote given to its user)
- *   harden_package_metadata(rootfs, cat, &keep, stage_dir, err)
- *                                     dpkg status and file lists of the
- *                                     packages that still have files
+ *   harden_package_metadata(rootfs, cat, &keep, stage_dir, &n, &warnings, err)
+ *                                     dpkg, apk and rpm databases (and dpkg
+ *                                     file lists) of the packages that
+ *                                     still have files
  *   harden_seccomp(rbom)              the OCI/Docker seccomp profile
  *
  * The RBOM (docs/rbom.md) is untrusted input: its paths are only ever
@@ -53,13 +54,17 @@ int harden_stage(const char *rootfs, const struct strvec *keep, const char *stag
 		 json_t *rbom, const struct harden_opts *o, struct harden_stats *st,
 		 struct qerr *err);
 
-/* Truthful metadata: var/lib/dpkg/status in stage holds exactly the dpkg
- * packages that still have a file there (with their info lists and
- * md5sums); Python distributions keep their dist-info only when one of
- * their files is kept. *kept_pkgs: how many packages the image still has. */
+/* Truthful metadata: var/lib/dpkg/status, lib/apk/db/installed and
+ * rpmdb.sqlite in stage hold exactly the packages that still have a file
+ * there (dpkg with their info lists and md5sums; records kept byte for
+ * byte); Python distributions keep their dist-info only when one of their
+ * files is kept. A database that cannot be rewritten (rpm's Berkeley DB,
+ * one that changed since it was cataloged) stays whole, which over-reports,
+ * and adds a warning naming it to warnings. *kept_pkgs: how many packages
+ * the image still has. */
 int harden_package_metadata(const char *rootfs, const struct catalog *c,
 			    const struct strvec *keep, const char *stage, size_t *kept_pkgs,
-			    struct qerr *err);
+			    struct strvec *warnings, struct qerr *err);
 
 /* Add the nonroot user (HARDEN_NONROOT_UID) and its group to the staged
  * /etc/passwd and /etc/group, unless they have those ids already; a no-op
@@ -118,6 +123,7 @@ struct harden_job {
 	struct harden_opts o;
 	struct harden_stats st;
 	size_t pkgs_after;
+	struct strvec warnings;          /* what could not be made true (to show) */
 	char user[32];
 	const char *why_root;            /* the RBOM's first reason, when root was kept */
 	char rbom_digest[DIGEST_STR_MAX];    /* of the RBOM file, as read or as it will be written */

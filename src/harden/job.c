@@ -148,7 +148,8 @@ int harden_build_tree(const struct harden_request *rq, struct harden_job *j, str
 	}
 	chmod(j->stage, 0755);
 	if (harden_stage(j->rootfs, &j->keep, j->stage, j->rbom, &j->o, &j->st, err) < 0 ||
-	    harden_package_metadata(j->rootfs, j->cat, &j->keep, j->stage, &j->pkgs_after, err) < 0)
+	    harden_package_metadata(j->rootfs, j->cat, &j->keep, j->stage, &j->pkgs_after,
+				    &j->warnings, err) < 0)
 		return -1;
 	return harden_add_user(j->stage, j->o.uid, j->o.gid, err);
 }
@@ -385,6 +386,7 @@ void harden_job_release(struct harden_job *j)
 	strvec_clear(&j->keep);
 	strvec_clear(&j->include);
 	strvec_clear(&j->exclude);
+	strvec_clear(&j->warnings);
 	free(j->rootfs);
 	free(j->rbom_path);
 	json_decref(j->differences);

@@ -213,10 +213,17 @@ static void add_includes(struct keeper *k)
 }
 
 /* Metadata of every package that still has a file: its database entry's
- * files (a dist-info directory, dpkg's info lists; dpkg's status itself is
- * rewritten by harden_package_metadata). */
+ * files (a dist-info directory, dpkg's info lists; dpkg's status, apk's and
+ * rpm's databases are rewritten by harden_package_metadata). rpm's NDB
+ * database, which the catalog does not read, stays whole: without it a
+ * scanner that reads it would see no package at all. */
 static void add_package_metadata(struct keeper *k)
 {
+	static const char *const ndb[] = { "usr/lib/sysimage/rpm/Packages.db",
+					   "var/lib/rpm/Packages.db" };
+	for (size_t i = 0; i < ARRAY_SIZE(ndb); i++)
+		if (exists(k, ndb[i]))
+			add_resolved(k, ndb[i], 0);
 	cleanup_free bool *kept = xcalloc(k->c->n_pkgs + 1, sizeof(*kept));
 	harden_kept_packages(k->c, &k->paths, kept);
 	for (size_t i = 0; i < k->c->n_pkgs; i++) {

@@ -1,7 +1,12 @@
-/* Truthful package metadata in the hardened image: dpkg's status lists
- * exactly the packages that still have a file, so that Trivy, Syft and
- * quench itself see what the image holds — a scanner must never report
- * "clean" because metadata was deleted, nor findings for what is gone. */
+/* Truthful package metadata in the hardened image: dpkg's status and apk's
+ * installed database list exactly the packages that still have a file (rpm's
+ * in metadata_rpm.c), so that Trivy, Syft and quench itself see what the
+ * image holds — a scanner must never report "clean" because metadata was
+ * deleted, nor findings for what is gone.
+ *
+ * The rule for every database: only a record the catalog read as a package
+ * none of whose files is kept is removed; whatever we cannot map to a
+ * package stays, since over-reporting is safe and under-reporting is not. */
 #include "harden/harden_internal.h"
 #include "fs/fs.h"
 
@@ -13,13 +18,15 @@
 #include <unistd.h>
 
 #define STATUS_MAX (256u << 20)
+#define APK_DB "lib/apk/db/installed"
+#define APK_DB_MAX (256u << 20)
 
 static int cmp_key(const void *key, const void *elem)
 {
 	return strcmp(key, *(char *const *)elem);
 }
 
-static bool kept(const struct strvec *keep, const char *path)
+bool harden_is_kept(const struct strvec *keep, const char *path)
 {
 	return keep->n && bsearch(path, keep->v, keep->n, sizeof(*keep->v), cmp_key);
 }
@@ -76,17 +83,41 @@ static bool deb_kept(const struct catalog *c, const bool *kept, const char *name
 	return false;
 }
 
-static int write_status(int stage_fd, const char *data, size_t len, const struct catalog *c,
-			const bool *kept, size_t *n_kept, struct qerr *err)
+int harden_read_source(int root_fd, const char *path, size_t max, char **data, size_t *len,
+		       struct qerr *err)
 {
-	cleanup_close int dir = fs_open_in_root(stage_fd, "var/lib/dpkg", O_PATH | O_DIRECTORY |
+	cleanup_close int in = fs_open_in_root(root_fd, path, O_RDONLY | O_CLOEXEC, 0, err);
+	if (in < 0)
+		return q_error_wrap(err, "image");
+	return read_fd_all(in, path, max, data, len, err);
+}
+
+int harden_rewrite_staged(int stage_fd, const char *path, const void *data, size_t len,
+			  struct qerr *err)
+{
+	const char *slash = strrchr(path, '/');
+	cleanup_free char *dir_path = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	cleanup_close int dir = fs_open_in_root(stage_fd, dir_path, O_PATH | O_DIRECTORY |
 						O_CLOEXEC, 0, err);
 	if (dir < 0)
 		return q_error_wrap(err, "stage");
-	cleanup_close int out = openat(dir, "status", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-				       O_CLOEXEC, 0644);
+	/* the staged copy: its owner and mode are the image's */
+	cleanup_close int out = openat(dir, slash ? slash + 1 : path, O_WRONLY | O_CREAT | O_TRUNC |
+				       O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0)
-		return q_error(err, errno, "write var/lib/dpkg/status");
+		return q_error(err, errno, "write %s", path);
+	return write_all(out, data, len, err);
+}
+
+/* ---- dpkg ---------------------------------------------------------------------------------- */
+
+static int write_status(int root_fd, int stage_fd, const struct catalog *c, const bool *kept,
+			size_t *n_kept, struct qerr *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len;
+	if (harden_read_source(root_fd, "var/lib/dpkg/status", STATUS_MAX, &data, &len, err) < 0)
+		return -1;
 	struct strbuf sb = STRBUF_INIT;
 	for (const char *p = data, *end = data + len; p < end;) {
 		const char *blank = memmem(p, (size_t)(end - p), "\n\n", 2);
@@ -104,14 +135,107 @@ static int write_status(int stage_fd, const char *data, size_t len, const struct
 		while (p < end && *p == '\n')
 			p++;
 	}
-	int rc = write_all(out, strbuf_str(&sb), sb.len, err);
+	int rc = harden_rewrite_staged(stage_fd, "var/lib/dpkg/status", strbuf_str(&sb), sb.len,
+				       err);
 	strbuf_release(&sb);
 	return rc;
 }
 
+/* ---- apk ----------------------------------------------------------------------------------- */
+
+/* A record the catalog read as a package that is gone. */
+struct apk_drop {
+	uint64_t off, len;
+	const char *name;
+};
+
+static int cmp_drop(const void *a, const void *b)
+{
+	const struct apk_drop *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Does d lie in data as the catalog read it: whole lines after the record
+ * before it, one of them "P:name"? Not when the file changed since. */
+static bool apk_drop_ok(const char *data, size_t len, const struct apk_drop *d, uint64_t prev_end)
+{
+	if (d->off < prev_end || d->len < 3 || d->off > len || d->len > len - d->off)
+		return false;
+	const char *r = data + d->off;
+	if ((d->off && r[-1] != '\n') || (d->off + d->len < len && r[d->len - 1] != '\n'))
+		return false;
+	cleanup_free char *field = xasprintf("P:%s", d->name);
+	size_t n = strlen(field);
+	for (const char *p = r, *end = r + d->len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t k = l && p[l - 1] == '\r' ? l - 1 : l;
+		if (k == n && !memcmp(p, field, n))
+			return true;
+		p += l + 1;
+	}
+	return false;
+}
+
+/* data without the records in drop (sorted, checked) and the blank lines
+ * after each: every other byte stays as it was. */
+static void apk_cut(const char *data, size_t len, const struct apk_drop *drop, size_t n,
+		    struct strbuf *out)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		strbuf_add(out, data + at, (size_t)drop[i].off - at);
+		at = (size_t)(drop[i].off + drop[i].len);
+		while (at < len && (data[at] == '\n' ||
+				    (data[at] == '\r' && at + 1 < len && data[at + 1] == '\n')))
+			at += data[at] == '\r' ? 2 : 1;
+	}
+	strbuf_add(out, data + at, len - at);
+}
+
+int harden_apk_prune(const char *data, size_t len, const struct catalog *c, const bool *kept,
+		     struct strbuf *out)
+{
+	cleanup_free struct apk_drop *drop = xcalloc(c->n_pkgs + 1, sizeof(*drop));
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_pkgs; i++) {
+		const struct cat_pkg *p = &c->pkgs[i];
+		if (p->type == PKG_APK && !kept[i] && p->location && !strcmp(p->location, APK_DB))
+			drop[n++] = (struct apk_drop){ p->record, p->record_len, p->name };
+	}
+	if (!n)
+		return 0;
+	qsort(drop, n, sizeof(*drop), cmp_drop);
+	for (size_t i = 0; i < n; i++)
+		if (!apk_drop_ok(data, len, &drop[i], i ? drop[i - 1].off + drop[i - 1].len : 0))
+			return -1;
+	apk_cut(data, len, drop, n, out);
+	return 1;
+}
+
+static int write_apk_db(int root_fd, int stage_fd, const struct catalog *c, const bool *kept,
+			struct strvec *warnings, struct qerr *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len;
+	if (harden_read_source(root_fd, APK_DB, APK_DB_MAX, &data, &len, err) < 0)
+		return -1;
+	struct strbuf sb = STRBUF_INIT;
+	int rc = harden_apk_prune(data, len, c, kept, &sb);
+	if (rc < 0)
+		strvec_take(warnings, xasprintf("%s: not as cataloged; kept whole, so it still "
+						"lists packages that are gone", APK_DB));
+	/* else 0: nothing is gone, the staged copy is the truth already */
+	rc = rc > 0 ? harden_rewrite_staged(stage_fd, APK_DB, strbuf_str(&sb), sb.len, err) : 0;
+	strbuf_release(&sb);
+	return rc;
+}
+
+/* ---- all of them --------------------------------------------------------------------------- */
+
 int harden_package_metadata(const char *rootfs, const struct catalog *c,
 			    const struct strvec *keep, const char *stage, size_t *kept_pkgs,
-			    struct qerr *err)
+			    struct strvec *warnings, struct qerr *err)
 {
 	*kept_pkgs = 0;
 	cleanup_free bool *pk = xcalloc(c->n_pkgs + 1, sizeof(*pk));
@@ -119,19 +243,15 @@ int harden_package_metadata(const char *rootfs, const struct catalog *c,
 	for (size_t i = 0; i < c->n_pkgs; i++)
 		if (c->pkgs[i].type != PKG_DEB && pk[i])
 			(*kept_pkgs)++;
-	if (!kept(keep, "var/lib/dpkg/status"))
-		return 0;
 	cleanup_close int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_close int stage_fd = open(stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0 || stage_fd < 0)
 		return q_error(err, errno, "open '%s'", root_fd < 0 ? rootfs : stage);
-	cleanup_close int in = fs_open_in_root(root_fd, "var/lib/dpkg/status", O_RDONLY | O_CLOEXEC,
-					       0, err);
-	if (in < 0)
-		return q_error_wrap(err, "image");
-	cleanup_free char *data = NULL;
-	size_t len;
-	if (read_fd_all(in, "var/lib/dpkg/status", STATUS_MAX, &data, &len, err) < 0)
+	/* a database not staged has no package left (or never was) */
+	if (harden_is_kept(keep, "var/lib/dpkg/status") &&
+	    write_status(root_fd, stage_fd, c, pk, kept_pkgs, err) < 0)
 		return -1;
-	return write_status(stage_fd, data, len, c, pk, kept_pkgs, err);
+	if (harden_is_kept(keep, APK_DB) && write_apk_db(root_fd, stage_fd, c, pk, warnings, err) < 0)
+		return -1;
+	return harden_rpm_metadata(root_fd, stage_fd, c, keep, pk, warnings, err);
 }

@@ -128,9 +128,21 @@ static void test_apk_fixture(void **state)
 	size_t len;
 	char *data = fixture("apk/installed", &len);
 	struct catalog *c = run_one(apk_collect, "lib/apk/db/installed", data, len, false);
-	free(data);
 	assert_no_warnings(c);
 	assert_int_equal(c->n_pkgs, 7);
+	/* where each record lies (harden rewrites the file from this): its
+	 * lines, from "C:" to the newline before the blank line */
+	for (size_t i = 0; i < c->n_pkgs; i++) {
+		const struct cat_pkg *q = &c->pkgs[i];
+		assert_true(q->record + q->record_len < len);
+		assert_true(!q->record || data[q->record - 1] == '\n');
+		assert_memory_equal(data + q->record, "C:", 2);
+		assert_memory_equal(data + q->record + q->record_len - 1, "\n\n", 2);
+		assert_null(memmem(data + q->record, q->record_len, "\n\n", 2));
+		cleanup_free char *name = xasprintf("\nP:%s\n", q->name);
+		assert_non_null(memmem(data + q->record, q->record_len, name, strlen(name)));
+	}
+	free(data);
 
 	const struct cat_pkg *p = find_pkg(c, "musl");
 	assert_int_equal(p->type, PKG_APK);
@@ -499,6 +511,11 @@ static void test_rpm_sqlite_fixture(void **state)
 		verify_expected(c);
 		check_fixture_details(c);
 		assert_string_equal(c->pkgs[0].location, paths[i]);
+		/* each package's hnum, as rpm numbered them (see the Name index) */
+		assert_int_equal(find_pkg(c, "libwidget")->record, 1);
+		assert_int_equal(find_pkg(c, "widget-data")->record, 2);
+		assert_int_equal(find_pkg(c, "hello-tool")->record, 3);
+		assert_int_equal(find_pkg(c, "manyfiles")->record, 4);
 		catalog_free(c);
 	}
 }
