@@ -48,6 +48,7 @@ struct harden_stats {
 	uint64_t files, dirs, symlinks, bytes;
 	uint64_t setuid_dropped, devices_dropped, chowned;
 	uint64_t setuid_left;   /* files of the staged tree with a setuid/setgid bit, as written */
+	uint64_t executables;   /* regular files with an execute bit, as written */
 };
 /* Copy keep from rootfs into stage (an empty directory). */
 int harden_stage(const char *rootfs, const struct strvec *keep, const char *stage,
@@ -105,6 +106,7 @@ struct harden_request {
 	const char *cache;               /* quench's cache directory */
 	const char *rbom;                /* its path, or NULL: harden_profile makes it */
 	const char *rbom_out;            /* where a profile made here goes, or NULL: beside DEST */
+	const char *vex_out;             /* the hardened image's OpenVEX, or NULL: beside DEST */
 	const char *user;                /* "nonroot", "root", a UID, or NULL: decide */
 	const char *seccomp_out;         /* the profile's path, or NULL: beside DEST */
 	const char *db;                  /* the advisory database, for the report */

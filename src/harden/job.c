@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const shells[] = { "bin/sh", "bin/bash", "bin/dash", "usr/bin/sh",
@@ -278,15 +279,17 @@ static bool in_hardened(const struct harden_job *j, const char *path)
 
 static json_t *source_json(const struct harden_job *j, const char *ref)
 {
-	uint64_t bytes = 0, setuid = 0, files = 0;
+	uint64_t bytes = 0, setuid = 0, files = 0, execs = 0;
 	for (size_t i = 0; i < j->cat->n_files; i++) {
 		const struct cat_file *f = &j->cat->files[i];
 		files += f->type != TAR_DIR;
 		bytes += f->size;
 		setuid += (f->mode & 06000) && f->type != TAR_DIR;
+		execs += f->type == TAR_REG && (f->mode & 0111);
 	}
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:I, s:s}", "image", ref,
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:s}", "image", ref,
 			 "manifestDigest", j->img->manifest_digest, "files", (json_int_t)files,
+			 "executables", (json_int_t)execs,
 			 "bytes", (json_int_t)bytes, "packages", (json_int_t)j->cat->n_pkgs, "shells",
 			 found(shells, ARRAY_SIZE(shells), in_source, j), "packageManagers",
 			 found(pkg_managers, ARRAY_SIZE(pkg_managers), in_source, j), "setuidFiles",
@@ -302,9 +305,10 @@ json_t *harden_report_json(const struct harden_job *j, const char *ref, const ch
 										  "syscalls"), 0),
 						       "names"));
 	json_decref(profile);
-	json_t *hard = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:s, s:I, s:s?}",
+	json_t *hard = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:s, s:I, s:s?}",
 				 "image", dest, "manifestDigest", digest, "files",
-				 (json_int_t)j->st.files, "symlinks", (json_int_t)j->st.symlinks,
+				 (json_int_t)j->st.files, "executables", (json_int_t)j->st.executables,
+				 "symlinks", (json_int_t)j->st.symlinks,
 				 "bytes", (json_int_t)j->st.bytes, "packages",
 				 (json_int_t)j->pkgs_after, "shells",
 				 found(shells, ARRAY_SIZE(shells), in_hardened, j), "packageManagers",
@@ -334,9 +338,52 @@ static json_t *finding_left(const struct catalog *c, const struct vuln_finding *
 	return j;
 }
 
+/* The OpenVEX of the hardened image beside it: reachable findings
+ * affected, present ones not in the execute path, removed ones not
+ * present; `quench scan --vex` or `trivy --vex` with it shows only what
+ * the workload reaches. */
+static int write_vex(const struct harden_request *rq, const struct image *hard,
+		     const struct catalog *c, const struct vuln_report *r, char **path,
+		     struct qerr *err)
+{
+	struct report_subject s = {
+		.image = { .name = image_ref_format(&hard->ref), .manifest_digest = hard->manifest_digest,
+			   .config_digest = hard->config_digest },
+		.tool_version = QUENCH_VERSION,
+	};
+	char when[32];
+	format_rfc3339(source_date_epoch((int64_t)time(NULL)), when, sizeof(when));
+	json_t *vex = report_openvex(c, r, &s, when);
+	*path = beside(rq->vex_out, &hard->ref, ".openvex.json");
+	cleanup_free char *text = json_text(vex);
+	int rc = write_text(*path, text, err);
+	json_decref(vex);
+	free((char *)s.image.name);
+	return rc;
+}
+
+static json_t *findings_sorted(const struct harden_job *j, const struct vuln_report *r,
+			       const char *vex)
+{
+	size_t n[3] = { 0 };
+	json_t *left = json_array();
+	for (size_t i = 0; i < r->n; i++) {
+		const char *cls = r->v[i].reach ? r->v[i].reach : "";
+		n[!strcmp(cls, "reachable") ? 0 : !strcmp(cls, "present") ? 1 : 2]++;
+		if (strcmp(cls, "removed"))
+			json_array_append_new(left, finding_left(j->cat, &r->v[i]));
+	}
+	/* open: what a scanner still reports once the VEX is applied */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s?}", "before", (json_int_t)r->n,
+			 "after", (json_int_t)(n[0] + n[1]), "open", (json_int_t)n[0], "reachable",
+			 (json_int_t)n[0], "present", (json_int_t)n[1], "removed", (json_int_t)n[2],
+			 "left", left, "vex", vex);
+}
+
 /* Every finding of the source: reachable (the file that made it so named),
- * present (shipped, never used, still in the hardened image) or removed.
- * Without an advisory database, nothing (said). */
+ * present (shipped, never used, still in the hardened image) or removed;
+ * and the hardened image's OpenVEX written beside it. Without an advisory
+ * database, nothing (said). */
 json_t *harden_findings_json(const struct harden_request *rq, const struct harden_job *j,
 			     const char *dest, struct qerr *err)
 {
@@ -351,22 +398,13 @@ json_t *harden_findings_json(const struct harden_request *rq, const struct harde
 	json_t *out = NULL;
 	if (vuln_match(db, j->cat, &mo, &r, err) == 0) {
 		struct catalog_opts co = { .threads = 0 };   /* 0: every CPU */
+		cleanup_free char *vex = NULL;
 		if (image_ref_parse(dest, &ref, err) == 0 && (hard = image_open(&ref, NULL, err)) &&
 		    (hc = catalog_image(hard, &co, err)) &&
 		    report_reachability(j->rbom, j->cat, NULL, &r, err) == 0) {
 			report_mark_removed(&r, j->cat, hc);
-			size_t n[3] = { 0 };
-			json_t *left = json_array();
-			for (size_t i = 0; i < r.n; i++) {
-				const char *cls = r.v[i].reach ? r.v[i].reach : "";
-				n[!strcmp(cls, "reachable") ? 0 : !strcmp(cls, "present") ? 1 : 2]++;
-				if (strcmp(cls, "removed"))
-					json_array_append_new(left, finding_left(j->cat, &r.v[i]));
-			}
-			out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "before", (json_int_t)r.n,
-					"after", (json_int_t)(n[0] + n[1]), "reachable",
-					(json_int_t)n[0], "present", (json_int_t)n[1], "removed",
-					(json_int_t)n[2], "left", left);
+			if (write_vex(rq, hard, j->cat, &r, &vex, err) == 0)
+				out = findings_sorted(j, &r, vex);
 		}
 		vuln_report_release(&r);
 	}

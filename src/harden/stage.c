@@ -104,9 +104,11 @@ static int copy_one(struct stager *s, int src_dir, int dst_dir, const char *base
 		return q_error(err, errno, "chmod '%s'", path);
 	/* what was written, not what we meant to write */
 	struct stat out;
-	if (fstatat(dst_dir, base, &out, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(out.st_mode) &&
-	    (out.st_mode & (S_ISUID | S_ISGID)))
+	bool written = fstatat(dst_dir, base, &out, AT_SYMLINK_NOFOLLOW) == 0;
+	if (written && !S_ISDIR(out.st_mode) && (out.st_mode & (S_ISUID | S_ISGID)))
 		s->st->setuid_left++;
+	if (written && S_ISREG(out.st_mode) && (out.st_mode & 0111))
+		s->st->executables++;
 	return 0;
 }
 

@@ -2,7 +2,9 @@
  * (pkg:oci/NAME@DIGEST) and the package it is in as subcomponent. With a
  * runtime profile: reachable → affected (with what to do), present →
  * not_affected, vulnerable_code_not_in_execute_path (the profile shows
- * nothing of the package loaded). Without one: under_investigation. What a
+ * none of the package's code ran); after hardening, removed →
+ * not_affected, vulnerable_code_not_present (the package is gone). Without
+ * a profile: under_investigation. What a
  * VEX given to the scan suppressed keeps that statement's status. Other
  * scanners (Trivy, Grype) read it with their --vex options, and so does
  * quench scan --vex. */
@@ -64,8 +66,13 @@ static void set_status(json_t *st, const struct cat_pkg *p, const struct vuln_fi
 		json_object_set_new(st, "justification",
 				    json_string("vulnerable_code_not_in_execute_path"));
 		json_object_set_new(st, "impact_statement",
-				    report_str("the runtime profile shows no file of the package "
+				    report_str("the runtime profile shows none of the package's code "
 					       "executed, loaded or read"));
+	} else if (f->reach && !strcmp(f->reach, "removed")) {
+		json_object_set_new(st, "status", json_string("not_affected"));
+		json_object_set_new(st, "justification", json_string("vulnerable_code_not_present"));
+		json_object_set_new(st, "impact_statement",
+				    report_str("quench harden removed the package from the image"));
 	} else if (f->reach) {
 		char *fix = report_status_text(p, f);
 		json_object_set_new(st, "status", json_string("affected"));

@@ -1,22 +1,42 @@
 /* Which findings the workload can reach: a finding's package is
- * "reachable" when the runtime profile (the RBOM) shows one of its files
- * executed, loaded as a library or read (Python and other interpreted code
- * is loaded by reading it), and "present" when it ships in the image but
- * nothing of it was used that way (at most looked up). Reading counts, so
- * that no package whose code ran is ever called present: a data file read
- * makes its package reachable too, which errs on the safe side. */
+ * "reachable" when the runtime profile (the RBOM) shows its code ran — one
+ * of its files executed, loaded as a library, or read when that file is
+ * code an interpreter loads by reading it (Python, JavaScript, Ruby, Perl,
+ * shell, Java, …, or anything in a bin directory, which an interpreter may
+ * be given by path) — and "present" when it ships in the image but none of
+ * its code ran. A data file read (a locale, a config file, certificates)
+ * does not run its package's code: the code that parsed it belongs to a
+ * package that is reachable in its own right. */
 #include "report/report.h"
 
 #include <string.h>
 
-static bool loaded_use(json_t *uses, const char **which)
+/* Would reading path load code? Its suffix or its directory says so. */
+static bool code_file(const char *path)
+{
+	static const char *const suffixes[] = {
+		".py", ".pyc", ".pyo", ".pyw", ".js", ".mjs", ".cjs", ".rb", ".pl", ".pm",
+		".php", ".lua", ".tcl", ".sh", ".bash", ".jar", ".class", ".war", ".R", ".jl",
+	};
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strstr(base, ".so") && (str_ends_with(base, ".so") || strstr(base, ".so.")))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
+		if (str_ends_with(base, suffixes[i]))
+			return true;
+	return strstr(path, "/bin/") || strstr(path, "/sbin/") || strstr(path, "/libexec/");
+}
+
+static bool loaded_use(json_t *uses, const char *path, const char **which)
 {
 	static const char *const order[] = { "exec", "library", "read" };
 	for (size_t k = 0; k < ARRAY_SIZE(order); k++) {
 		size_t i;
 		json_t *u;
 		json_array_foreach(uses, i, u)
-			if (json_is_string(u) && !strcmp(json_string_value(u), order[k])) {
+			if (json_is_string(u) && !strcmp(json_string_value(u), order[k]) &&
+			    (k < 2 || code_file(path))) {
 				*which = order[k];
 				return true;
 			}
@@ -54,11 +74,11 @@ static void index_evidence(json_t *rbom, struct evidence *e)
 	size_t i;
 	json_t *f;
 	json_array_foreach(json_get_arr(rbom, "files"), i, f) {
-		const char *purl = json_get_str(f, "package"), *use;
-		if (!purl || !loaded_use(json_get_arr(f, "uses"), &use))
+		const char *purl = json_get_str(f, "package"), *path = json_get_str(f, "path"), *use;
+		if (!purl || !path || !loaded_use(json_get_arr(f, "uses"), path, &use))
 			continue;
 		size_t rank = !strcmp(use, "exec") ? 0 : !strcmp(use, "library") ? 1 : 2;
-		note(e, purl, rank, json_get_str(f, "path") ? json_get_str(f, "path") : "?");
+		note(e, purl, rank, path);
 	}
 }
 

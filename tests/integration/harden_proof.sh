@@ -3,8 +3,9 @@
 # workloads of the python test image (and torch-cpu with QUENCH_TEST_TORCH=1):
 #   - a script using json, ssl and sqlite3: profiled, hardened, validated;
 #     the hardened image runs it as 65532, has no shell, its RBOM is written
-#     beside it; its open findings fall, and each one left is reachable
-#     with the file that made it so
+#     beside it; its findings fall, each one left is reachable (with the
+#     file that made it so) or present; the OpenVEX beside it (valid) makes
+#     a scan of it show only the reachable ones
 #   - a small HTTP model server (http.server answering POST /predict and GET
 #     /health) exercised by --probe-http-file: validation replays the
 #     requests on the hardened image and compares the status codes; the
@@ -50,8 +51,22 @@ t_jq "… as 65532, with no shell and no package manager" \
 t_jq "findings: fewer after, and every one left is reachable or present; reachable ones name their file" \
 	'.findings | .after < .before and .removed > 0 and (.left | all(.class == "reachable" or .class == "present")) and ([.left[] | select(.class == "reachable") | .evidence] | all(test("^(executed|loaded|read) /")))' \
 	"$T_ROOT/script.json"
+t_jq "… a data file read is not code running: libc-bin (locale data) and openssl (its config) are present, libc6 and libssl3 reachable" \
+	'[.findings.left[] | select(.package == "libc-bin" or .package == "openssl") | .class] | (length > 0 and all(. == "present"))' "$T_ROOT/script.json"
+t_jq "… libc6, libssl3 and libsqlite3-0 are reachable, loaded" \
+	'[.findings.left[] | select(.class == "reachable") | .package] | (index("libc6") != null) and (index("libssl3") != null) and (index("libsqlite3-0") != null)' "$T_ROOT/script.json"
+V=$T_ROOT/script.openvex.json
+t_jq "the hardened image's OpenVEX is written beside it: removed not present, present not in the execute path, reachable affected" \
+	'[.statements[] | .justification // .status] | (index("vulnerable_code_not_present") != null) and (index("vulnerable_code_not_in_execute_path") != null) and (index("affected") != null)' "$V"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "… valid OpenVEX 0.2.0" python3 tests/unit/validate_schema.py tests/data/schemas/openvex-0.2.0.schema.json "$V"
+fi
+"$QUENCH" scan --db "$T_ROOT/vuln.db" --max-db-age 0 --vex "$V" --format json "$H" >"$T_ROOT/scanvex.json" 2>/dev/null
+open=$(jq .findings.open "$T_ROOT/script.json")
+t_jq "scanning the hardened image with it leaves the $open open findings the workload reaches; the present ones suppressed" \
+	"(.findings | length) == $open and (.suppressed | length) == $(jq .findings.present "$T_ROOT/script.json")" "$T_ROOT/scanvex.json"
 before=$(jq .findings.before "$T_ROOT/script.json") after=$(jq .findings.after "$T_ROOT/script.json")
-echo "     (json/ssl/sqlite3: $before findings before, $after after)"
+echo "     (json/ssl/sqlite3: $before findings before, $after after, $open open)"
 
 # --- an HTTP model server --------------------------------------------------------------
 server='import json, http.server

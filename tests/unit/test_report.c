@@ -511,9 +511,43 @@ static void t_reachability_openvex(void **state)
 	catalog_free(c);
 }
 
+/* Reading is a use only when what is read is code: a Python module read
+ * makes requests reachable; libc's locale data and chromium's config read
+ * (by other packages' code) do not make them reachable. */
+static void t_reachability_reads(void **state)
+{
+	(void)state;
+	struct catalog *c = catalog();
+	struct vuln_report r;
+	findings(&r, c, false);
+	json_t *rbom = json_pack(
+		"{s:{s:s}, s:[{s:s, s:[s], s:s}, {s:s, s:[s], s:s}, {s:s, s:[s, s], s:s}]}", "image",
+		"manifestDigest", subject.image.manifest_digest, "files", "path",
+		"/usr/lib/python3/dist-packages/requests/__init__.py", "uses", "read", "package",
+		c->pkgs[REQUESTS].purl, "path", "/usr/lib/locale/C.utf8/LC_CTYPE", "uses", "read",
+		"package", c->pkgs[LIBC].purl, "path", "/etc/chromium/default", "uses", "read", "stat",
+		"package", c->pkgs[CHROMIUM].purl);
+	struct qerr err = QERR_INIT;
+	assert_int_equal(report_reachability(rbom, c, subject.image.manifest_digest, &r, &err), 0);
+	size_t reachable = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		bool req = r.v[i].pkg == REQUESTS;
+		assert_string_equal(r.v[i].reach, req ? "reachable" : "present");
+		if (req)
+			assert_string_equal(r.v[i].reach_evidence,
+					    "read /usr/lib/python3/dist-packages/requests/__init__.py");
+		reachable += req;
+	}
+	assert_true(reachable > 0);
+	json_decref(rbom);
+	vuln_report_release(&r);
+	catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_reachability_reads),
 		cmocka_unit_test(t_sarif),
 		cmocka_unit_test(t_cyclonedx),
 		cmocka_unit_test(t_deterministic),
