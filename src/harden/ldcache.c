@@ -57,6 +57,7 @@ static int write_cache(int stage_fd, const struct strbuf *data, struct qerr *err
 	return write_all(out, data->buf, data->len, err);
 }
 
+/* 0 read, 1 none (the loader's view: resolved inside the root), -1 error. */
 static int read_source(const char *rootfs, char **data, size_t *len, struct qerr *err)
 {
 	cleanup_close int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -64,6 +65,8 @@ static int read_source(const char *rootfs, char **data, size_t *len, struct qerr
 		return q_error(err, errno, "open '%s'", rootfs);
 	cleanup_close int in = fs_open_in_root(root_fd, LDCACHE_PATH, O_RDONLY | O_CLOEXEC, 0,
 					       err);
+	if (in < 0 && err && err->errnum == ENOENT)
+		return 1;   /* a dangling link: the loader has no cache either */
 	if (in < 0)
 		return q_error_wrap(err, "image");
 	return read_fd_all(in, LDCACHE_PATH, LDCACHE_MAX, data, len, err);
@@ -79,8 +82,9 @@ int harden_ldcache(const char *rootfs, const char *stage, const struct strvec *k
 		return q_error(err, errno, "open '%s'", stage);
 	cleanup_free char *data = NULL;
 	size_t len;
-	if (read_source(rootfs, &data, &len, err) < 0)
-		return -1;
+	int rc = read_source(rootfs, &data, &len, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : write_cache(stage_fd, NULL, err);
 	struct ldcache src;
 	struct qerr perr = QERR_INIT;
 	if (ldcache_parse(data, len, &src, &perr) < 0) {
@@ -99,7 +103,7 @@ int harden_ldcache(const char *rootfs, const char *stage, const struct strvec *k
 	q_info("%s: %zu of %zu entries kept", LDCACHE_PATH, out.n, src.n);
 	struct strbuf sb = STRBUF_INIT;
 	ldcache_write(&out, &sb);
-	int rc = write_cache(stage_fd, &sb, err);
+	rc = write_cache(stage_fd, &sb, err);
 	strbuf_release(&sb);
 	free(out.v);
 	ldcache_release(&src);

@@ -130,6 +130,101 @@ static void t_host(void **state)
 	ldcache_release(&c);
 }
 
+/* ---- hostile files ---------------------------------------------------------------------------- */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int parse_buf(const unsigned char *buf, size_t len, struct ldcache *c, struct qerr *err)
+{
+	return ldcache_parse(buf, len, c, err);
+}
+
+static void t_crafted(void **state)
+{
+	(void)state;
+	/* Old table (one entry) then the new format, 8-aligned: 16 + 12 = 28 → 32. */
+	unsigned char buf[512] = { 0 };
+	memcpy(buf, "ld.so-1.7.0", 11);
+	put32(buf + 12, 1);
+	unsigned char *h = buf + 32;
+	memcpy(h, "glibc-ld.so.cache1.1", 20);
+	put32(h + 20, 2);
+	h[28] = 2;   /* little-endian */
+	unsigned char *e = h + 48;
+	put32(e, 0x303);
+	put32(e + 4, 120);
+	put32(e + 8, 140);
+	put32(e + 24 + 4, 160);
+	put32(e + 24 + 8, 5000);   /* off the end: skipped */
+	memcpy(h + 120, "libcuda.so.1", 13);
+	memcpy(h + 140, "/x/libcuda", 11);
+	memcpy(h + 160, "libz.so.1", 10);
+	memcpy(h + 170, "x86-64-v3", 10);
+	struct ldcache c;
+	struct qerr err = QERR_INIT;
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.v[0].key, "libcuda.so.1");
+	assert_string_equal(c.v[0].value, "/x/libcuda");
+	assert_int_equal(c.v[0].flags, 0x303);
+	assert_null(c.generator);
+	ldcache_release(&c);
+
+	/* Extensions, at file offsets: the generator, glibc-hwcaps, an unknown tag. */
+	unsigned char *x = buf + 220;
+	put32(h + 32, 220);
+	put32(x, 0xeaa42174);
+	put32(x + 4, 3);
+	put32(x + 8 + 16 * 0, 0);
+	put32(x + 8 + 16 * 0 + 8, 300);
+	put32(x + 8 + 16 * 0 + 12, 4);
+	put32(x + 8 + 16 * 1, 1);
+	put32(x + 8 + 16 * 1 + 8, 304);
+	put32(x + 8 + 16 * 1 + 12, 4);
+	put32(x + 8 + 16 * 2, 77);
+	put32(x + 8 + 16 * 2 + 8, 0xffffff00);   /* unknown: not looked at */
+	memcpy(buf + 300, "gen!", 4);
+	put32(buf + 304, 170);   /* from the new header */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), 0);
+	assert_string_equal(c.generator, "gen!");
+	assert_int_equal(c.hwcaps.n, 1);
+	assert_string_equal(c.hwcaps.v[0], "x86-64-v3");
+	ldcache_release(&c);
+
+	put32(buf + 304, 5000);
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	assert_non_null(strstr(err.msg, "glibc-hwcaps name 0"));
+	put32(buf + 304, 170);
+	put32(x + 8 + 16 * 1 + 12, 3);   /* not a whole number of offsets */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	put32(x + 8 + 16 * 1 + 12, 4);
+	put32(x + 8 + 16 * 0 + 12, 0xfffffff0);   /* the generator runs off */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	put32(x + 8 + 16 * 0 + 12, 4);
+	put32(x + 4, 0x10000000);   /* more sections than bytes */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	put32(x + 4, 3);
+	put32(h + 32, 222);   /* misaligned directory */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	put32(h + 32, 0xfffffffc);
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	put32(h + 32, 220);
+	h[28] = 3;   /* big-endian */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	h[28] = 2;
+	put32(h + 20, 0x7fffffff);   /* more entries than bytes */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	put32(h + 20, 2);
+	put32(buf + 12, 0xffffffff);   /* an old table past the end */
+	assert_int_equal(parse_buf(buf, sizeof(buf), &c, &err), -1);
+	assert_int_equal(parse_buf((const unsigned char *)"junk", 4, &c, &err), -1);
+	assert_int_equal(parse_buf(buf, 0, &c, &err), -1);
+}
+
 /* ---- a root ldconfig indexes ---------------------------------------------------------------- */
 
 struct lib {
@@ -194,6 +289,74 @@ static char *make_root(const struct lib *libs, const char *dir)
 	return root;
 }
 
+static int harden(const char *root, const char *stage, bool keep_cache, struct qerr *err)
+{
+	struct strvec keep = STRVEC_INIT;
+	strvec_push(&keep, "etc");
+	if (keep_cache)
+		strvec_push(&keep, "etc/ld.so.cache");
+	int rc = harden_ldcache(root, stage, &keep, err);
+	strvec_clear(&keep);
+	return rc;
+}
+
+/* A stage made from the root where library 0 is kept (behind its soname
+ * link, and in glibc-hwcaps), library 1 is gone (its soname link
+ * dangles) and library 2's soname link points at its file by the host's
+ * absolute path, which the stage does not have: the cache glibc reads
+ * lists library 0's two entries, nothing else. */
+static void harden_filters(const char *root, const char *dir, const struct lib *libs,
+			   const struct ldcache *src)
+{
+	cleanup_free char *stage = xasprintf("%s/stage", tmp);
+	sh("rm -rf '%1$s' && cp -a '%2$s' '%1$s' && rm '%1$s/%3$s/%4$s.99' && "
+	   "ln -sf '%5$s' '%1$s/%3$s/%6$s' && rm '%1$s/%3$s/%6$s.99'", stage, root, dir,
+	   libs[1].key, libs[2].host, libs[2].key);
+	struct qerr err = QERR_INIT;
+	assert_int_equal(harden(root, stage, true, &err), 0);
+	cleanup_free char *file = xasprintf("%s/etc/ld.so.cache", stage);
+	struct ldcache c;
+	assert_int_equal(parse_file(file, &c), 0);
+	struct ldcache want = *src;
+	want.v = xcalloc(src->n, sizeof(*want.v));
+	want.n = 0;
+	want.generator = c.generator;
+	for (size_t i = 0; i < src->n; i++)
+		if (!strcmp(src->v[i].key, libs[0].key))
+			want.v[want.n++] = src->v[i];
+	assert_int_equal(want.n, 2);
+	assert_same_as_ldconfig(file, &want);
+	assert_string_equal(c.generator, "quench harden");
+	assert_int_equal(c.n, 2);
+	for (size_t i = 0; i < c.n; i++)
+		assert_int_equal(c.v[i].hwcap, want.v[i].hwcap);
+	assert_int_equal(c.flags, src->flags);
+	free(want.v);
+	ldcache_release(&c);
+
+	/* Excluded (not in the keep set): nothing written. */
+	cleanup_free char *src_file = xasprintf("%s/etc/ld.so.cache", root);
+	sh("cp '%s' '%s'", src_file, file);
+	assert_int_equal(harden(root, stage, false, &err), 0);
+	size_t n1, n2;
+	cleanup_free char *orig = NULL, *after = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, src_file, 1 << 20, &orig, &n1, &err), 0);
+	assert_int_equal(read_file_at(AT_FDCWD, file, 1 << 20, &after, &n2, &err), 0);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(orig, after, n1);
+	/* The source's is a link out of its root, to a good cache on the host:
+	 * resolved inside the root it leads nowhere, so the stage has none. */
+	cleanup_free char *ours = xasprintf("%s/ours.cache", tmp);
+	sh("ln -sf '%s' '%s'", ours, src_file);
+	assert_int_equal(harden(root, stage, true, &err), 0);
+	assert_int_equal(access(file, F_OK), -1);
+	/* One the loader would ignore: the stage gets none either. */
+	sh("rm '%1$s' && printf 'ld.so-1.7.0\\0\\377\\377\\377\\377' > '%1$s' && cp '%1$s' '%2$s'",
+	   src_file, file);
+	assert_int_equal(harden(root, stage, true, &err), 0);
+	assert_int_equal(access(file, F_OK), -1);
+}
+
 static void t_ldconfig_root(void **state)
 {
 	(void)state;
@@ -221,6 +384,21 @@ static void t_ldconfig_root(void **state)
 	assert_int_equal(hw, 1);
 	assert_same_as_ldconfig(file, &c);
 
+	/* The compat format (the old table first) holds the same. */
+	sh(LDCONFIG " -r '%s' -c compat -C /etc/compat.cache", root);
+	cleanup_free char *compat = xasprintf("%s/etc/compat.cache", root);
+	struct ldcache old;
+	assert_int_equal(parse_file(compat, &old), 0);
+	assert_same_as_ldconfig(compat, &old);
+	assert_int_equal(old.n, c.n);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_string_equal(old.v[i].value, c.v[i].value);
+		assert_int_equal(old.v[i].hwcap, c.v[i].hwcap);
+	}
+	assert_int_equal(old.hwcaps.n, 1);
+	assert_string_equal(old.hwcaps.v[0], "x86-64-v3");
+	ldcache_release(&old);
+
 	/* What we write, ldconfig reads: the same entries, and the same listing. */
 	struct strbuf sb = STRBUF_INIT;
 	ldcache_write(&c, &sb);
@@ -246,6 +424,7 @@ static void t_ldconfig_root(void **state)
 	strvec_clear(&a);
 	strvec_clear(&b);
 	strbuf_release(&sb);
+	harden_filters(root, dir, libs, &c);
 	ldcache_release(&c);
 	for (int i = 0; i < 3; i++) {
 		free(libs[i].key);
@@ -260,6 +439,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_host),
+		cmocka_unit_test(t_crafted),
 		cmocka_unit_test(t_ldconfig_root),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
