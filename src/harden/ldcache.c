@@ -65,10 +65,18 @@ static int read_source(const char *rootfs, char **data, size_t *len, struct qerr
 		return q_error(err, errno, "open '%s'", rootfs);
 	cleanup_close int in = fs_open_in_root(root_fd, LDCACHE_PATH, O_RDONLY | O_CLOEXEC, 0,
 					       err);
-	if (in < 0 && err && err->errnum == ENOENT)
-		return 1;   /* a dangling link: the loader has no cache either */
+	/* A dangling or looping link, or not a file: the loader has no cache
+	 * either. */
+	if (in < 0 && err && (err->errnum == ENOENT || err->errnum == ELOOP ||
+			      err->errnum == ENOTDIR))
+		return 1;
 	if (in < 0)
 		return q_error_wrap(err, "image");
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return q_error(err, errno, "stat " LDCACHE_PATH);
+	if (!S_ISREG(st.st_mode))
+		return 1;
 	return read_fd_all(in, LDCACHE_PATH, LDCACHE_MAX, data, len, err);
 }
 
