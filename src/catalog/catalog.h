@@ -152,4 +152,36 @@ const char *purl_qualifier(const struct purl *p, const char *key);
  * each qualifier only when the pattern has them. */
 bool purl_matches(const struct purl *pattern, const struct purl *p);
 
+
+/* glibc's ld.so.cache (the new "glibc-ld.so.cache1.1" format, with or
+ * without the old "ld.so-1.7.0" table before it): what the dynamic loader
+ * looks a soname up in. The file is untrusted: every offset is checked;
+ * an entry whose strings run off the end is skipped.
+ *
+ *   struct ldcache c;
+ *   ldcache_parse(data, len, &c, err);    entries in the file's order
+ *   ldcache_write(&c, &out);              the new format, as ldconfig lays it out
+ *   ldcache_release(&c);
+ */
+struct ldcache_entry {
+	int32_t flags;       /* FLAG_ELF_LIBC6 (3) | arch (0x0300 x86-64, 0x0a00 aarch64…) */
+	char *key;           /* the soname: "libc.so.6" */
+	char *value;         /* its path: "/lib/x86_64-linux-gnu/libc.so.6" */
+	uint32_t osversion;
+	uint64_t hwcap;      /* hwcap bits; with bit 62, the index of a glibc-hwcaps name */
+};
+struct ldcache {
+	struct ldcache_entry *v;
+	size_t n, cap;
+	uint8_t flags;          /* the header's flags byte (endianness: 2 little) */
+	char *generator;        /* "ldconfig (GNU libc) 2.36", or NULL */
+	struct strvec hwcaps;   /* glibc-hwcaps subdirectory names ("x86-64-v3"), by index */
+};
+#define LDCACHE_INIT { NULL, 0, 0, 0, NULL, STRVEC_INIT }
+/* On error nothing is left to release. */
+int ldcache_parse(const void *data, size_t len, struct ldcache *c, struct qerr *err);
+/* Appends the file to out. */
+void ldcache_write(const struct ldcache *c, struct strbuf *out);
+void ldcache_release(struct ldcache *c);
+
 #endif

@@ -9,6 +9,9 @@
  *                                     dpkg, apk and rpm databases (and dpkg
  *                                     file lists) of the packages that
  *                                     still have files
+ *   harden_ldcache(rootfs, stage_dir, &keep, err)
+ *                                     etc/ld.so.cache listing only the
+ *                                     libraries still there
  *   harden_seccomp(rbom)              the OCI/Docker seccomp profile
  *
  * The RBOM (docs/rbom.md) is untrusted input: its paths are only ever
@@ -66,6 +69,14 @@ int harden_stage(const char *rootfs, const struct strvec *keep, const char *stag
 int harden_package_metadata(const char *rootfs, const struct catalog *c,
 			    const struct strvec *keep, const char *stage, size_t *kept_pkgs,
 			    struct strvec *warnings, struct qerr *err);
+
+/* stage's etc/ld.so.cache: the source's entries (order, flags, hwcaps
+ * kept) whose path, resolved inside the stage, is a file there; written
+ * as ldconfig writes the new format. None when keep lacks the cache (the
+ * source has none, or it was excluded); none, with a warning, when the
+ * source's cannot be read (the loader would ignore it). */
+int harden_ldcache(const char *rootfs, const char *stage, const struct strvec *keep,
+		   struct qerr *err);
 
 /* Add the nonroot user (HARDEN_NONROOT_UID) and its group to the staged
  * /etc/passwd and /etc/group, unless they have those ids already; a no-op

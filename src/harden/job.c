@@ -152,6 +152,8 @@ int harden_build_tree(const struct harden_request *rq, struct harden_job *j, str
 	    harden_package_metadata(j->rootfs, j->cat, &j->keep, j->stage, &j->pkgs_after,
 				    &j->warnings, err) < 0)
 		return -1;
+	if (harden_ldcache(j->rootfs, j->stage, &j->keep, err) < 0)
+		return -1;
 	return harden_add_user(j->stage, j->o.uid, j->o.gid, err);
 }
 

@@ -3,6 +3,7 @@
  * ld.so.cache) or in --gpu-driver-dir, bound read-only into the image's
  * library directory — what the NVIDIA container toolkit injects. */
 #include "sandbox_internal.h"
+#include "catalog/catalog.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -11,53 +12,8 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-#define LDCACHE_NEW "glibc-ld.so.cache1.1"
-#define LDCACHE_OLD "ld.so-1.7.0"
 #define LDCACHE_MAX (64u << 20)
 #define GPU_MAX_FILES 512
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* A NUL-terminated string at off of the table, or NULL when it runs off. */
-static const char *ldstr(const unsigned char *base, size_t len, uint32_t off)
-{
-	if (off >= len || !memchr(base + off, '\0', len - off))
-		return NULL;
-	return (const char *)base + off;
-}
-
-int ldcache_parse(const void *data, size_t len, ldcache_fn fn, void *ctx, struct qerr *err)
-{
-	const unsigned char *p = data;
-	size_t start = 0;
-	/* Old format first (glibc < 2.32 default "compat"): skip its table; the
-	 * new one follows, 8-aligned. */
-	if (len >= 16 && !memcmp(p, LDCACHE_OLD, strlen(LDCACHE_OLD))) {
-		uint64_t n = le32(p + 12);
-		start = (size_t)((16 + n * 12 + 7) & ~(uint64_t)7);
-		if (n > len || start > len)
-			return q_error(err, 0, "ld.so.cache: old table runs past the end");
-	}
-	const unsigned char *h = p + start;
-	size_t hlen = len - start;
-	if (hlen < 48 || memcmp(h, LDCACHE_NEW, strlen(LDCACHE_NEW)))
-		return q_error(err, 0, "ld.so.cache: not a glibc-ld.so.cache1.1 file");
-	uint64_t nlibs = le32(h + 20);
-	if (nlibs > (hlen - 48) / 24)
-		return q_error(err, 0, "ld.so.cache: %llu entries do not fit in %zu bytes",
-			       (unsigned long long)nlibs, len);
-	for (uint64_t i = 0; i < nlibs; i++) {
-		const unsigned char *e = h + 48 + i * 24;
-		const char *name = ldstr(h, hlen, le32(e + 4));
-		const char *path = ldstr(h, hlen, le32(e + 8));
-		if (name && path)
-			fn(ctx, name, path);
-	}
-	return 0;
-}
 
 bool gpu_driver_lib(const char *name)
 {
@@ -112,9 +68,14 @@ static int libs_from_cache(struct lib_list *l, struct qerr *err)
 {
 	cleanup_free char *data = NULL;
 	size_t len;
-	if (read_file_at(AT_FDCWD, "/etc/ld.so.cache", LDCACHE_MAX, &data, &len, err) < 0)
+	struct ldcache c;
+	if (read_file_at(AT_FDCWD, "/etc/ld.so.cache", LDCACHE_MAX, &data, &len, err) < 0 ||
+	    ldcache_parse(data, len, &c, err) < 0)
 		return -1;
-	return ldcache_parse(data, len, lib_add, l, err);
+	for (size_t i = 0; i < c.n; i++)
+		lib_add(l, c.v[i].key, c.v[i].value);
+	ldcache_release(&c);
+	return 0;
 }
 
 static int libs_from_dir(struct lib_list *l, const char *dir, struct qerr *err)

@@ -148,11 +148,6 @@ void sandbox_env(const struct image_config *cfg, const struct strvec *overrides,
 
 /* -- pure parsers, exposed for tests and fuzzing -- */
 
-/* Entries of an ld.so.cache ("glibc-ld.so.cache1.1", with or without the
- * old "ld.so-1.7.0" part before it): calls fn(name, path) for each.
- * Bounds-checked against untrusted input. */
-typedef void (*ldcache_fn)(void *ctx, const char *name, const char *path);
-int ldcache_parse(const void *data, size_t len, ldcache_fn fn, void *ctx, struct qerr *err);
 /* Does this library name belong to the NVIDIA driver (libcuda*, libnvidia-*,
  * libnvcuvid, libnvoptix, …)? */
 bool gpu_driver_lib(const char *name);
