@@ -14,6 +14,10 @@
 source "$(dirname "$0")/lib.sh"
 command -v umoci >/dev/null || { echo "bench: umoci is needed" >&2; exit 77; }
 data=${BENCH_ADVISORIES:-tests/data/advisories/debian-oval/oval-definitions-bookworm-2023-07-15.xml.bz2}
+workloads=${BENCH_WORKLOADS:-torch script server}
+# the test images first, from scripts/mkimage's own cache
+case " $workloads " in *" torch "*) torch_img=$(BENCH_IMAGE=torch-cpu bench_image) ;; esac
+python_img=$(BENCH_IMAGE=python bench_image)
 export XDG_CACHE_HOME=$WORK/cache
 "$QUENCH" db -q --db "$WORK/vuln.db" import "$data"
 
@@ -55,8 +59,8 @@ bench_one() {   # bench_one NAME IMAGE [harden options...] -- [CMD...]
 	cmd=("$@")
 	rm -rf "$XDG_CACHE_HOME/quench/rootfs"
 	"$QUENCH" harden -q --db "$WORK/vuln.db" "${opts[@]}" -o "$w.report.json" "$img" "oci:$w.hard:1" \
-		-- "${cmd[@]}" >/dev/null ||
-		{ echo "bench: harden $name failed" >&2; exit 3; }
+		-- "${cmd[@]}" >"$w.harden.log" 2>&1 ||
+		{ echo "bench: harden $name failed: $(tail -3 "$w.harden.log")" >&2; exit 3; }
 	# the build alone, from the RBOM harden wrote
 	{
 		printf 'rm -rf %q %q\n' "$w.build" "$w.build.seccomp.json"
@@ -86,11 +90,11 @@ bench_one() {   # bench_one NAME IMAGE [harden options...] -- [CMD...]
 		"umoci repack of the same tree" "${u}s" \
 		"umoci / quench" "$(ratio "$u" "$t")x (target >= 3)"
 }
-for wl in ${BENCH_WORKLOADS:-torch script server}; do
+for wl in $workloads; do
 	case $wl in
-	torch) bench_one torch "$(BENCH_IMAGE=torch-cpu bench_image)" -- ;;
-	script) bench_one script "$(BENCH_IMAGE=python bench_image)" -- python3 -c "$script" ;;
-	server) bench_one server "$(BENCH_IMAGE=python bench_image)" \
+	torch) bench_one torch "$torch_img" -- ;;
+	script) bench_one script "$python_img" -- python3 -c "$script" ;;
+	server) bench_one server "$python_img" \
 		--probe-http-file "$WORK/requests.json" -- python3 -c "$server" ;;
 	*) echo "bench: unknown workload '$wl' (torch, script, server)" >&2; exit 2 ;;
 	esac
