@@ -101,11 +101,21 @@ int harden_rewrite_staged(int stage_fd, const char *path, const void *data, size
 						O_CLOEXEC, 0, err);
 	if (dir < 0)
 		return q_error_wrap(err, "stage");
-	/* the staged copy: its owner and mode are the image's */
-	cleanup_close int out = openat(dir, slash ? slash + 1 : path, O_WRONLY | O_CREAT | O_TRUNC |
-				       O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* A new file in place of the staged one, which may be a hard link to
+	 * the unpacked source (stage.c): never written through. It takes the
+	 * staged file's owner and mode, which are the image's. */
+	const char *base = slash ? slash + 1 : path;
+	struct stat sb;
+	bool had = fstatat(dir, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
+	if (unlinkat(dir, base, 0) < 0 && errno != ENOENT)
+		return q_error(err, errno, "replace %s", path);
+	cleanup_close int out = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				       O_CLOEXEC, 0644);
 	if (out < 0)
 		return q_error(err, errno, "write %s", path);
+	if (had && ((fchown(out, sb.st_uid, sb.st_gid) < 0 && errno != EPERM) ||
+		    fchmod(out, sb.st_mode & 07777) < 0))
+		return q_error(err, errno, "chmod %s", path);
 	return write_all(out, data, len, err);
 }
 

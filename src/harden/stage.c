@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 struct stager {
@@ -31,6 +32,28 @@ static int copy_data(int in, int out, const char *path, struct qerr *err)
 		if (n == 0)
 			return 0;
 	}
+}
+
+static int copy_file(int in, int dst_dir, const char *base, const char *path, struct qerr *err)
+{
+	cleanup_close int out = openat(dst_dir, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0)
+		return q_error(err, errno, "copy '%s'", path);
+	return copy_data(in, out, path, err);
+}
+
+/* A file the hardened image takes as it is (same owner and mode) is
+ * hard-linked from the unpacked source rather than copied: creating and
+ * filling thousands of files costs far more than linking them, and the
+ * stage is only read (by validation, through its overlay, and by the layer
+ * writer) before it is removed. Not when the file has extended attributes:
+ * the hardened image drops them (file capabilities, like setuid bits). Any
+ * failure (another filesystem, protected hard links) means a copy. */
+static bool link_file(int in, int src_dir, int dst_dir, const char *base)
+{
+	char names[1];
+	ssize_t n = flistxattr(in, names, 0);
+	return (n == 0 || (n < 0 && errno == ENOTSUP)) && linkat(src_dir, base, dst_dir, base, 0) == 0;
 }
 
 /* The mode the hardened image gets: no setuid/setgid, no world-writable
@@ -69,6 +92,7 @@ static int copy_one(struct stager *s, int src_dir, int dst_dir, const char *base
 	gid_t gid;
 	owner(s, path, &sb, &uid, &gid);
 	mode_t mode = hardened_mode(s, path, &sb);
+	bool linked = false;
 	if (S_ISDIR(sb.st_mode)) {
 		if (mkdirat(dst_dir, base, 0700) < 0 && errno != EEXIST)
 			return q_error(err, errno, "mkdir '%s'", path);
@@ -86,11 +110,11 @@ static int copy_one(struct stager *s, int src_dir, int dst_dir, const char *base
 			       ? q_error(err, errno, "chown '%s'", path) : 0;
 	} else if (S_ISREG(sb.st_mode)) {
 		cleanup_close int in = openat(src_dir, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		cleanup_close int out = openat(dst_dir, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-					       0600);
-		if (in < 0 || out < 0)
+		if (in < 0)
 			return q_error(err, errno, "copy '%s'", path);
-		if (copy_data(in, out, path, err) < 0)
+		bool same = uid == sb.st_uid && gid == sb.st_gid && mode == (sb.st_mode & 07777);
+		linked = same && link_file(in, src_dir, dst_dir, base);
+		if (!linked && copy_file(in, dst_dir, base, path, err) < 0)
 			return -1;
 		s->st->files++;
 		s->st->bytes += (uint64_t)sb.st_size;
@@ -98,9 +122,9 @@ static int copy_one(struct stager *s, int src_dir, int dst_dir, const char *base
 		s->st->devices_dropped++;   /* device nodes, FIFOs, sockets: never kept */
 		return 0;
 	}
-	if (fchownat(dst_dir, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
+	if (!linked && fchownat(dst_dir, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
 		return q_error(err, errno, "chown '%s'", path);
-	if (fchmodat(dst_dir, base, mode, 0) < 0)
+	if (!linked && fchmodat(dst_dir, base, mode, 0) < 0)
 		return q_error(err, errno, "chmod '%s'", path);
 	/* what was written, not what we meant to write */
 	struct stat out;

@@ -1,6 +1,6 @@
 /* The hardened image's user: nonroot (65532:65532, as distroless images
  * have it) added to the staged /etc/passwd and /etc/group when absent. */
-#include "harden/harden.h"
+#include "harden/harden_internal.h"
 #include "fs/fs.h"
 
 #include <errno.h>
@@ -27,18 +27,15 @@ static int add_entry(int stage_fd, const char *name, const char *id_field, const
 		if (strstr(data, id_field))
 			return 0;
 	}
-	cleanup_close int dir = fs_open_in_root(stage_fd, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC,
-						0, err);
-	if (dir < 0)
-		return -1;
-	cleanup_close int out = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-				       O_CLOEXEC, 0644);
-	if (out < 0)
-		return q_error(err, errno, "write %s", path);
-	bool nl = len && data[len - 1] != '\n';
-	if ((len && write_all(out, data, len, err) < 0) || (nl && write_all(out, "\n", 1, err) < 0))
-		return -1;
-	return write_all(out, line, strlen(line), err);
+	struct strbuf sb = STRBUF_INIT;
+	if (len)
+		strbuf_add(&sb, data, len);
+	if (len && data[len - 1] != '\n')
+		strbuf_adds(&sb, "\n");
+	strbuf_adds(&sb, line);
+	int rc = harden_rewrite_staged(stage_fd, path, sb.buf, sb.len, err);
+	strbuf_release(&sb);
+	return rc;
 }
 
 int harden_add_user(const char *stage, uid_t uid, gid_t gid, struct qerr *err)

@@ -35,6 +35,13 @@ q_run harden --rbom "$R" --db "$T_ROOT/vuln.db" -o "$T_ROOT/report.json" "$IMG" 
 [ -n "$(ls "$T_QCACHE/quench/rootfs" 2>/dev/null)" ] && [ ! -e "(null)" ] &&
 	pass "the source is unpacked into quench's cache, nowhere else" ||
 	fail "the unpacked source is not in the cache" "$(ls -d "$T_QCACHE"/quench/* "(null)" 2>&1)"
+# The stage hard-links the files it takes as they are: what harden rewrites
+# (passwd, group, dpkg's status) must be new files, the source untouched.
+src_root=$(ls -d "$T_QCACHE"/quench/rootfs/*/rootfs | head -n1)
+! grep -q 65532 "$src_root/etc/passwd" "$src_root/etc/group" &&
+	grep -qx 'Package: bash' "$src_root/var/lib/dpkg/status" &&
+	pass "the unpacked source is untouched (its passwd, group and dpkg status)" ||
+	fail "harden wrote into the unpacked source" "$(grep 65532 "$src_root/etc/passwd")"
 t_jq "the report: validation passed, nonroot, no shells or package managers" \
 	'.validation == "passed" and .hardened.user == "65532:65532" and .hardened.shells == [] and .hardened.packageManagers == [] and .source.shells != []' "$T_ROOT/report.json"
 t_jq "the report: fewer files and packages, no setuid file left" \
