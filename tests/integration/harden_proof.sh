@@ -158,7 +158,7 @@ torch.manual_seed(0)
 M = torch.nn.Linear(3, 1)}
 	tserver=${tserver/sum(w \* v for w, v in zip(W, x))/round(M(torch.tensor([x], dtype=torch.float32)).item(), 4)}
 	q_run harden --db "$T_ROOT/vuln.db" --probe-http-file "$T_ROOT/requests.json" --probe-wait 120 \
-		-o "$T_ROOT/torch.json" "$timg" "oci:$T_ROOT/torch:1" -- python3 -c "$tserver"
+		--entrypoint python3 -o "$T_ROOT/torch.json" "$timg" "oci:$T_ROOT/torch:1" -- -c "$tserver"
 	[ "$Q_RC" = 0 ] && pass "torch-cpu model server: hardened and validated through its probes" ||
 		fail "torch server: exit $Q_RC" "$(tail -5 "$Q_ERR")"
 	t_jq "… as 65532, no shell, much smaller" \
