@@ -224,28 +224,24 @@ static void change_cell(struct strbuf *sb, long long a, long long b)
 
 static void extra_rows(struct strbuf *sb, json_t *s, json_t *h)
 {
-	json_t *objs[2] = { s, h };
-	for (size_t k = 0; k < 2; k++) {
-		const char *key;
-		json_t *v;
-		json_object_foreach(objs[k], key, v) {
-			if (!hr_extra_row(objs, k, key, v))
-				continue;
-			strbuf_adds(sb, "<tr class=\"extra\"><th>");
-			esc(sb, key);
-			strbuf_adds(sb, "</th>");
-			long long a = hr_count(s, key), b = hr_count(h, key);
-			for (size_t j = 0; j < 2; j++) {
-				long long n = j ? b : a;
-				if (n < 0)
-					strbuf_adds(sb, "<td class=\"num\">" DASH "</td>");
-				else
-					strbuf_addf(sb, "<td class=\"num\">%lld</td>", n);
-			}
-			change_cell(sb, a, b);
-			strbuf_adds(sb, "</tr>\n");
+	struct strvec keys = STRVEC_INIT;
+	hr_extra_keys(s, h, &keys);
+	for (size_t i = 0; i < keys.n; i++) {
+		strbuf_adds(sb, "<tr class=\"extra\"><th>");
+		esc(sb, keys.v[i]);
+		strbuf_adds(sb, "</th>");
+		long long a = hr_count(s, keys.v[i]), b = hr_count(h, keys.v[i]);
+		for (size_t j = 0; j < 2; j++) {
+			long long n = j ? b : a;
+			if (n < 0)
+				strbuf_adds(sb, "<td class=\"num\">" DASH "</td>");
+			else
+				strbuf_addf(sb, "<td class=\"num\">%lld</td>", n);
 		}
+		change_cell(sb, a, b);
+		strbuf_adds(sb, "</tr>\n");
 	}
+	strvec_clear(&keys);
 }
 
 static void summary_table(struct strbuf *sb, json_t *s, json_t *h)

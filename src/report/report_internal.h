@@ -55,10 +55,10 @@ struct hr_row {
 extern const struct hr_row hr_rows[];
 /* Is the row in this report (executables only where a report has them)? */
 bool hr_row_present(const struct hr_row *r, json_t *src, json_t *hard);
-/* Does objs[k][key] = v (objs: source, hardened) start a row of its own,
- * after the known ones? Counts added to the report later than this code
- * do, once each, by their key. */
-bool hr_extra_row(json_t *objs[2], size_t k, const char *key, json_t *v);
+/* The keys of the rows after the known ones: counts of the source or the
+ * hardened image added to the report later than this code, once each, in
+ * the report's order. */
+void hr_extra_keys(json_t *src, json_t *hard, struct strvec *keys);
 /* obj[key] as a count: an integer ≥ 0, or a list's length; -1 when absent
  * or anything else. */
 long long hr_count(json_t *obj, const char *key);

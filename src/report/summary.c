@@ -162,10 +162,17 @@ static bool hr_known_key(const char *key)
 	return false;
 }
 
-bool hr_extra_row(json_t *objs[2], size_t k, const char *key, json_t *v)
+void hr_extra_keys(json_t *src, json_t *hard, struct strvec *keys)
 {
-	return !hr_known_key(key) && is_count(v) &&
-	       !(k == 1 && is_count(json_object_get(objs[0], key)));
+	json_t *objs[2] = { src, hard };
+	for (size_t k = 0; k < 2; k++) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(objs[k], key, v)
+			if (!hr_known_key(key) && is_count(v) &&
+			    !(k == 1 && is_count(json_object_get(src, key))))
+				strvec_push(keys, key);
+	}
 }
 
 long long hr_count(json_t *obj, const char *key)
@@ -291,18 +298,14 @@ static void table_rows(FILE *f, json_t *s, json_t *h)
 		fprintf(f, "%-18s %18s %18s\n", r->label, a, b);
 	}
 	/* counts added to the report later than this table: shown by their key */
-	json_t *objs[2] = { s, h };
-	for (size_t k = 0; k < 2; k++) {
-		const char *key;
-		json_t *v;
-		json_object_foreach(objs[k], key, v) {
-			if (!hr_extra_row(objs, k, key, v))
-				continue;
-			cleanup_free char *label = tclean(key);
-			fprintf(f, "%-18s %18s %18s\n", label, count_text(hr_count(s, key), a, sizeof(a)),
-				count_text(hr_count(h, key), b, sizeof(b)));
-		}
+	struct strvec keys = STRVEC_INIT;
+	hr_extra_keys(s, h, &keys);
+	for (size_t i = 0; i < keys.n; i++) {
+		cleanup_free char *label = tclean(keys.v[i]);
+		fprintf(f, "%-18s %18s %18s\n", label, count_text(hr_count(s, keys.v[i]), a, sizeof(a)),
+			count_text(hr_count(h, keys.v[i]), b, sizeof(b)));
 	}
+	strvec_clear(&keys);
 }
 
 static void table_findings(FILE *f, json_t *doc)

@@ -6,6 +6,7 @@
 #include "harden/harden.h"
 #include "image/image.h"
 #include "trace/trace.h"
+#include "stage_dirs.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -22,8 +23,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static char dir[] = "/tmp/quench-harden-XXXXXX";
-static char root[128], stage[128];
 
 static void put_file(const char *rel, const char *text, mode_t mode)
 {
@@ -245,23 +244,6 @@ static void t_allowlist_enforced(void **state)
 	free(prog.filter);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(root, sizeof(root), "%s/root", dir);
-	snprintf(stage, sizeof(stage), "%s/stage", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,5 +251,5 @@ int main(void)
 		cmocka_unit_test(t_exclude_and_seccomp),
 		cmocka_unit_test(t_allowlist_enforced),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, stage_dirs_setup, stage_dirs_teardown);
 }

@@ -15,6 +15,7 @@
 #include "catalog/catalog_internal.h"
 #include "harden/harden_internal.h"
 #include "image/image.h"
+#include "stage_dirs.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -23,8 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/quench-hmeta-XXXXXX";
-static char root[128], stage[128];
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -565,23 +564,6 @@ static void t_rpmdb_prune_hostile(void **state)
 	free(out);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(root, sizeof(root), "%s/root", dir);
-	snprintf(stage, sizeof(stage), "%s/stage", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,5 +576,5 @@ int main(void)
 		cmocka_unit_test(t_rpm_ndb_kept_whole),
 		cmocka_unit_test(t_rpmdb_prune_hostile),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, stage_dirs_setup, stage_dirs_teardown);
 }
