@@ -146,10 +146,18 @@ static void verdicts(struct strbuf *sb, json_t *doc)
 		card(sb, "root", "Root", "ok", "not needed", "the workload needed no privilege");
 	json_t *fs = json_get_obj(doc, "findings");
 	if (fs) {
-		char v[64], note[96];
-		snprintf(v, sizeof(v), "%lld left", hr_count(fs, "after"));
-		snprintf(note, sizeof(note), "of %lld in the source; %lld reachable",
-			 hr_count(fs, "before"), hr_count(fs, "reachable"));
+		char v[64], note[160];
+		long long open = hr_count(fs, "open");
+		if (open >= 0) {   /* what stays open once the hardened image's OpenVEX applies */
+			snprintf(v, sizeof(v), "%lld open", open);
+			snprintf(note, sizeof(note), "reachable, of %lld in the source; %lld present "
+				 "(not affected, in the OpenVEX)", hr_count(fs, "before"),
+				 hr_count(fs, "present"));
+		} else {
+			snprintf(v, sizeof(v), "%lld left", hr_count(fs, "after"));
+			snprintf(note, sizeof(note), "of %lld in the source; %lld reachable",
+				 hr_count(fs, "before"), hr_count(fs, "reachable"));
+		}
 		card(sb, "open-findings", "Open findings", hr_count(fs, "reachable") > 0 ? "bad" : "ok",
 		     v, note);
 	} else {
@@ -484,7 +492,8 @@ static void findings_table(struct strbuf *sb, json_t *fs, json_t **left, size_t 
 		return;
 	}
 	strbuf_adds(sb, "<p class=\"note\">Reachable: the profile shows a file of the package "
-			"executed, loaded or read (the evidence). Present: shipped, never used.</p>\n"
+			"executed, loaded, or read when it is code (the evidence). Present: "
+			"shipped, none of its code ran.</p>\n"
 			"<table id=\"findings-left\">\n<thead><tr><th>finding</th><th>package</th>"
 			"<th>severity</th><th>class</th><th>evidence</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++)
