@@ -37,7 +37,7 @@ const struct verb verbs[] = {
 	  "usage: quench run [--platform P] [--entrypoint CMD|JSON] [--env K[=V]]... [--user U[:G]]\n"
 	  "                  [--workdir DIR] [--mount SRC:DST[:ro]]... [--net none|host]\n"
 	  "                  [--timeout SECONDS] [--gpu] [--gpu-driver-dir DIR] [--no-overlay]\n"
-	  "                  IMAGE [--] [CMD ARG...]\n" },
+	  "                  [--cpuset-cpus LIST] IMAGE [--] [CMD ARG...]\n" },
 	{ "profile", cmd_profile, "run an image's workload traced and write its RBOM",
 	  "usage: quench profile [run's options] [--duration SECONDS] [--probe-cmd CMD]...\n"
 	  "                      [--probe-http URL]... [--probe-http-file FILE] [--probe-wait S]\n"

@@ -125,7 +125,7 @@ void progress_end(struct progress *p);
 
 enum {
 	WOPT_MOUNT = 1000, WOPT_ENV, WOPT_TIMEOUT, WOPT_USER, WOPT_WORKDIR, WOPT_PLATFORM, WOPT_GPU,
-	WOPT_GPU_DRIVER_DIR, WOPT_NET, WOPT_ENTRYPOINT, WOPT_NO_OVERLAY,
+	WOPT_GPU_DRIVER_DIR, WOPT_NET, WOPT_ENTRYPOINT, WOPT_NO_OVERLAY, WOPT_CPUSET,
 	POPT_DURATION, POPT_CMD, POPT_HTTP, POPT_HTTP_FILE, POPT_WAIT,
 };
 #define WORKLOAD_LONGOPTS                                                    \
@@ -139,7 +139,8 @@ enum {
 	{ "gpu-driver-dir", required_argument, NULL, WOPT_GPU_DRIVER_DIR },   \
 	{ "net", required_argument, NULL, WOPT_NET },                         \
 	{ "entrypoint", required_argument, NULL, WOPT_ENTRYPOINT },           \
-	{ "no-overlay", no_argument, NULL, WOPT_NO_OVERLAY }
+	{ "no-overlay", no_argument, NULL, WOPT_NO_OVERLAY },                 \
+	{ "cpuset-cpus", required_argument, NULL, WOPT_CPUSET }
 /* How a traced run is exercised and ended (profile, harden). */
 #define PROBE_LONGOPTS                                                       \
 	{ "duration", required_argument, NULL, POPT_DURATION },               \
@@ -157,6 +158,7 @@ struct workload_opts {
 	bool has_entrypoint;
 	const char *platform, *user, *workdir;
 	char *cache;
+	const char *cpuset;                   /* --cpuset-cpus LIST, checked */
 	/* PROBE_LONGOPTS */
 	uint64_t duration;                    /* seconds; 0: until the workload exits */
 	struct strvec probe_cmds, probe_urls; /* --probe-cmd, --probe-http (GETs) */
@@ -176,7 +178,8 @@ int workload_probes(struct workload_opts *o, struct profile_spec *ps, struct qer
 /* The words after IMAGE (argv[image_index]), past an optional "--". */
 void workload_command(struct workload_opts *o, int argc, char **argv, int image_index);
 /* The spec for img: argv from its entrypoint and cmd (or the overrides),
- * env, user, workdir, mounts. */
+ * env, user, workdir, mounts; with --cpuset-cpus, quench (the tracer
+ * included) and the workload are confined to those CPUs from here on. */
 int workload_spec(struct workload_opts *o, struct image *img, struct qerr *err);
 /* -v: how the sandbox was built. */
 void workload_log(const struct sandbox *sb);

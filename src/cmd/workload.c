@@ -1,10 +1,13 @@
 /* The options of a verb that runs an image's workload in the sandbox
- * (run, profile): mounts, env, user, workdir, entrypoint, network, GPU,
- * timeout; and the sandbox spec they make with the image's config. */
+ * (run, profile, harden): mounts, env, user, workdir, entrypoint, network,
+ * GPU, timeout, CPUs; the probes; and the sandbox spec they make with the
+ * image's config. */
 #include "cmd.h"
 #include "trace/trace.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +29,39 @@ static int parse_entrypoint(const char *s, struct strvec *out, struct qerr *err)
 	}
 	json_decref(j);
 	return ok ? 0 : q_error(err, 0, "--entrypoint '%s' is not a JSON array of strings", s);
+}
+
+/* --cpuset-cpus "0-3,6" (as podman's): the CPUs, each one this process
+ * may use. */
+static int parse_cpuset(const char *s, cpu_set_t *set, struct qerr *err)
+{
+	cpu_set_t allowed;
+	CPU_ZERO(set);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return q_error(err, errno, "sched_getaffinity");
+	for (const char *p = s; *p;) {
+		char *end;
+		errno = 0;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		if (end == p || errno)
+			return q_error(err, 0, "--cpuset-cpus '%s': expected CPUs like 0-3,6", s);
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || errno || b < a)
+				return q_error(err, 0, "--cpuset-cpus '%s': a bad range", s);
+		}
+		for (unsigned long c = a; c <= b; c++) {
+			if (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed))
+				return q_error(err, 0, "--cpuset-cpus '%s': CPU %lu is not available here",
+					       s, c);
+			CPU_SET(c, set);
+		}
+		if (*end && *end != ',')
+			return q_error(err, 0, "--cpuset-cpus '%s': expected CPUs like 0-3,6", s);
+		p = *end ? end + 1 : end;
+	}
+	return CPU_COUNT(set) ? 0 : q_error(err, 0, "--cpuset-cpus '%s': no CPU", s);
 }
 
 /* --env K=V, or --env K for the value K has here. */
@@ -61,6 +97,13 @@ int workload_option(struct workload_opts *o, int c, const char *arg, const char 
 	case WOPT_GPU: o->spec.gpu = true; return 1;
 	case WOPT_GPU_DRIVER_DIR: o->spec.gpu_driver_dir = arg; o->spec.gpu = true; return 1;
 	case WOPT_NO_OVERLAY: o->spec.no_overlay = true; return 1;
+	case WOPT_CPUSET: {
+		cpu_set_t set;
+		if (parse_cpuset(arg, &set, &err) < 0)
+			return usage_error(verb, "%s", err.msg), -1;
+		o->cpuset = arg;
+		return 1;
+	}
 	case WOPT_NET:
 		if (strcmp(arg, "host") && strcmp(arg, "none"))
 			return usage_error(verb, "--net '%s': expected host or none", arg), -1;
@@ -118,6 +161,13 @@ void workload_command(struct workload_opts *o, int argc, char **argv, int image_
 
 int workload_spec(struct workload_opts *o, struct image *img, struct qerr *err)
 {
+	/* The tracer shares the workload's CPUs: on one CPU, a stop hands the
+	 * CPU over instead of waking an idle one (docs/tracer.md). */
+	cpu_set_t set;
+	if (o->cpuset && parse_cpuset(o->cpuset, &set, err) < 0)
+		return -1;
+	if (o->cpuset && sched_setaffinity(0, sizeof(set), &set) < 0)
+		return q_error(err, errno, "--cpuset-cpus '%s'", o->cpuset);
 	if (sandbox_argv(&img->config, o->has_entrypoint ? &o->entrypoint : NULL, &o->cmd,
 			 &o->argv, err) < 0)
 		return -1;

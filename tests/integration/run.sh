@@ -50,6 +50,14 @@ run() {
 run "the image's cmd runs" 0 ok "$IMG"
 run "exit code passes through" 7 "" "$IMG" -- sh -c 'exit 7'
 run "death by signal is 128+N" 137 "" "$IMG" -- sh -c 'kill -9 $$'
+run "--cpuset-cpus 0: the workload runs on CPU 0 alone" 0 "[0]" --cpuset-cpus 0 "$IMG" -- \
+	python3 -c 'import os; print(sorted(os.sched_getaffinity(0)))'
+q_run run --cpuset-cpus 0-x "$IMG"
+[ "$Q_RC" = 2 ] && grep -q "cpuset-cpus '0-x'" "$Q_ERR" && pass "--cpuset-cpus: a bad list is a usage error" ||
+	fail "--cpuset-cpus 0-x: exit $Q_RC" "$(cat "$Q_ERR")"
+q_run run --cpuset-cpus 4096 "$IMG"
+[ "$Q_RC" = 2 ] && grep -q "CPU 4096 is not available" "$Q_ERR" && pass "… and a CPU it may not use, named" ||
+	fail "--cpuset-cpus 4096: exit $Q_RC" "$(cat "$Q_ERR")"
 q_run run "$IMG" -- sh -c 'echo to-out; echo to-err >&2; printf "\0bin\n"'
 [ "$(cat "$Q_ERR")" = to-err ] && cmp -s "$Q_OUT" <(printf 'to-out\n\0bin\n') &&
 	pass "stdout and stderr pass through, byte for byte" ||
