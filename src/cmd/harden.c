@@ -44,6 +44,19 @@ static int load(struct harden_args *a, const struct harden_request *rq, const ch
 	return harden_choose_user(rq, j, err);
 }
 
+/* Where the files that go with the image went. */
+static void print_written(json_t *r, const char *sc_path)
+{
+	const char *rbom = json_get_str(r, "rbom");
+	const char *vex = json_get_str(json_get_obj(r, "findings"), "vex");
+	fprintf(stderr, "seccomp profile: %s\n", sc_path);
+	if (rbom)
+		fprintf(stderr, "RBOM: %s\n", rbom);
+	if (vex)
+		fprintf(stderr, "OpenVEX: %s (quench scan --vex: only the reachable findings stay "
+				"open)\n", vex);
+}
+
 static int write_report(struct harden_args *a, const struct harden_request *rq,
 			struct harden_job *j, const char *ref, const char *dest,
 			const char *digest, const char *sc_path, const char *validation,
@@ -61,8 +74,10 @@ static int write_report(struct harden_args *a, const struct harden_request *rq,
 		else if (a->db || !a->co.quiet)
 			q_warn("no findings in the report: %s", err.msg);
 	}
-	if (!a->co.quiet && digest)
+	if (!a->co.quiet && digest) {
 		report_harden_table(stderr, r, 0);
+		print_written(r, sc_path);
+	}
 	int rc = EXIT_OK;
 	struct output out;
 	char *text = json_dump_sorted(r, true);

@@ -164,17 +164,6 @@ static void subject_release(struct report_subject *s)
 	free((void *)s->image.layer_digests);
 }
 
-/* RFC 3339 now, or SOURCE_DATE_EPOCH's time (reproducible documents). */
-static void timestamp_now(char buf[32])
-{
-	uint64_t sde;
-	const char *env = getenv("SOURCE_DATE_EPOCH");
-	time_t t = env && parse_u64(env, INT64_MAX, &sde) == 0 ? (time_t)sde : time(NULL);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, 32, "1970-01-01T00:00:00Z");
-}
-
 static json_t *document(const struct scan_args *a, const struct report_subject *s,
 			const struct catalog *c, const struct vuln_report *r)
 {
@@ -182,8 +171,8 @@ static json_t *document(const struct scan_args *a, const struct report_subject *
 		return report_sarif(c, r, s);
 	if (!strcmp(a->doc_format, "cyclonedx"))
 		return report_cyclonedx(c, r, s);
-	char now[32];
-	timestamp_now(now);
+	char now[32];   /* SOURCE_DATE_EPOCH's time, for reproducible documents */
+	format_rfc3339(source_date_epoch((int64_t)time(NULL)), now, sizeof(now));
 	return report_openvex(c, r, s, now);
 }
 
