@@ -5,8 +5,11 @@
  *
  * Requests (--probe-http-file): a JSON array of
  *   { "method": "POST", "url": "http://127.0.0.1:8000/v1/completions",
- *     "headers": { "Content-Type": "application/json" }, "body": "…" }
- * ("method" GET and no headers or body when absent). */
+ *     "headers": { "Content-Type": "application/json" }, "body": "…",
+ *     "compareBody": true }
+ * ("method" GET and no headers or body when absent). With compareBody the
+ * response body's digest is recorded too, so that validation holds a
+ * hardened model server to the same answers, not only the same codes. */
 #include "trace/trace.h"
 
 #include <curl/curl.h>
@@ -19,12 +22,21 @@
 #define PROBE_FILE_MAX (16u << 20)
 #define PROBE_BODY_MAX (64u << 20)
 
-static size_t discard(char *p, size_t size, size_t n, void *ctx)
+struct response {
+	size_t total;
+	struct sha256 h;
+	bool hash;
+};
+
+static size_t take(char *p, size_t size, size_t n, void *ctx)
 {
-	(void)p;
-	size_t *total = ctx;
-	*total += size * n;
-	return *total > PROBE_BODY_MAX ? 0 : size * n;
+	struct response *r = ctx;
+	r->total += size * n;
+	if (r->total > PROBE_BODY_MAX)
+		return 0;
+	if (r->hash)
+		sha256_update(&r->h, p, size * n);
+	return size * n;
 }
 
 static struct curl_slist *headers_of(json_t *req)
@@ -41,8 +53,9 @@ static struct curl_slist *headers_of(json_t *req)
 	return h;
 }
 
-/* One attempt: 0 with *status, or the curl error. */
-static CURLcode attempt(json_t *req, long *status)
+/* One attempt: 0 with *status (and, when asked, the body's digest), or
+ * the curl error. */
+static CURLcode attempt(json_t *req, long *status, char digest[DIGEST_STR_MAX])
 {
 	CURL *c = curl_easy_init();
 	if (!c)
@@ -50,15 +63,17 @@ static CURLcode attempt(json_t *req, long *status)
 	const char *method = json_get_str(req, "method") ? json_get_str(req, "method") : "GET";
 	const char *body = json_get_str(req, "body");
 	struct curl_slist *h = headers_of(req);
-	size_t got = 0;
+	struct response resp = { .hash = json_is_true(json_object_get(req, "compareBody")) };
+	if (resp.hash)
+		sha256_init(&resp.h);
 	curl_easy_setopt(c, CURLOPT_URL, json_get_str(req, "url"));
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_NOBODY, (long)!strcmp(method, "HEAD"));
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "quench-probe/" QUENCH_VERSION);
@@ -67,6 +82,10 @@ static CURLcode attempt(json_t *req, long *status)
 	CURLcode rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (resp.hash && rc == CURLE_OK)
+		sha256_final(&resp.h, digest);
+	else if (resp.hash)
+		sha256_release(&resp.h);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	return rc;
@@ -78,14 +97,17 @@ static int send_one(json_t *req, time_t deadline, FILE *report)
 	const char *method = json_get_str(req, "method") ? json_get_str(req, "method") : "GET";
 	const char *url = json_get_str(req, "url");
 	long status = 0;
+	char digest[DIGEST_STR_MAX] = "";
 	CURLcode rc;
-	while ((rc = attempt(req, &status)) == CURLE_COULDNT_CONNECT && time(NULL) < deadline)
+	while ((rc = attempt(req, &status, digest)) == CURLE_COULDNT_CONNECT &&
+	       time(NULL) < deadline)
 		usleep(200 * 1000);
 	if (rc != CURLE_OK) {
 		fprintf(report, "http: %s %s: %s\n", method, url, curl_easy_strerror(rc));
 		return -1;
 	}
-	fprintf(report, "http: %s %s -> %ld\n", method, url, status);
+	fprintf(report, "http: %s %s -> %ld%s%s\n", method, url, status, *digest ? ", body " : "",
+		digest);
 	return 0;
 }
 
@@ -104,11 +126,14 @@ int probe_http_load(const char *path, json_t **out, struct qerr *err)
 	json_array_foreach(ok ? j : NULL, i, r) {
 		const char *url = json_get_str(r, "url");
 		const char *m = json_get_str(r, "method");
+		json_t *cmp = json_object_get(r, "compareBody");
 		if (!url || !(str_starts_with(url, "http://") || str_starts_with(url, "https://")) ||
-		    (m && (!*m || strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m)))) {
+		    (m && (!*m || strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m))) ||
+		    (cmp && !json_is_boolean(cmp))) {
 			json_decref(j);
-			return q_error(err, 0, "probe file '%s': request %zu: no http(s) \"url\", or a "
-					       "\"method\" that is not an upper-case word", path, i);
+			return q_error(err, 0, "probe file '%s': request %zu: no http(s) \"url\", a "
+					       "\"method\" that is not an upper-case word, or a "
+					       "\"compareBody\" that is not true or false", path, i);
 		}
 	}
 	if (!ok) {

@@ -8,8 +8,9 @@
 #     a scan of it show only the reachable ones
 #   - a small HTTP model server (http.server answering POST /predict and GET
 #     /health) exercised by --probe-http-file: validation replays the
-#     requests on the hardened image and compares the status codes; the
-#     hardened server answers the same under `quench run`
+#     requests on the hardened image and compares the status codes (and,
+#     with compareBody, the answers); the hardened server answers the same
+#     under `quench run`; a server whose answer changes as nonroot fails
 #   - validation that fails: the report (and its HTML page) says so and names
 #     the file the hardened image lacks (from a re-trace), exit 1, no image
 #   - --validate-cmd runs in both images, without a shell where there is none
@@ -88,7 +89,8 @@ http.server.HTTPServer(("127.0.0.1", 8080), H).serve_forever()'
 cat >"$T_ROOT/requests.json" <<'EOF'
 [ { "method": "GET", "url": "http://127.0.0.1:8080/health" },
   { "method": "POST", "url": "http://127.0.0.1:8080/predict",
-    "headers": { "Content-Type": "application/json" }, "body": "{\"x\": [1, 2, 3]}" },
+    "headers": { "Content-Type": "application/json" }, "body": "{\"x\": [1, 2, 3]}",
+    "compareBody": true },
   { "method": "POST", "url": "http://127.0.0.1:8080/predict", "body": "not json" },
   { "method": "GET", "url": "http://127.0.0.1:8080/nowhere" } ]
 EOF
@@ -97,8 +99,8 @@ q_run harden --probe-http-file "$T_ROOT/requests.json" --validate-cmd 'python3 -
 	-o "$T_ROOT/serve.json" "$IMG" "$S" -- python3 -c "$server"
 [ "$Q_RC" = 0 ] && pass "model server: profiled through its HTTP probes, hardened, validated" ||
 	fail "harden the server: exit $Q_RC" "$(cat "$Q_ERR")"
-t_jq "… the probes' status codes are in its RBOM: 200, 200, 400, 404" \
-	'.workloads[0].probes | (index("http: GET http://127.0.0.1:8080/health -> 200") != null) and (index("http: POST http://127.0.0.1:8080/predict -> 200") != null) and (index("http: POST http://127.0.0.1:8080/predict -> 400") != null) and (index("http: GET http://127.0.0.1:8080/nowhere -> 404") != null)' \
+t_jq "… the probes' status codes are in its RBOM: 200, 200 (and its answer's digest), 400, 404" \
+	'.workloads[0].probes | (index("http: GET http://127.0.0.1:8080/health -> 200") != null) and (any(test("^http: POST http://127.0.0.1:8080/predict -> 200, body sha256:[0-9a-f]{64}$"))) and (index("http: POST http://127.0.0.1:8080/predict -> 400") != null) and (index("http: GET http://127.0.0.1:8080/nowhere -> 404") != null)' \
 	"$T_ROOT/serve.rbom.json"
 t_jq "… and the server's bind on 8080" '.ports | any(.kind == "bind" and .port == 8080)' "$T_ROOT/serve.rbom.json"
 # The hardened server answers under quench run, on the host's network.
@@ -138,6 +140,23 @@ q_ok "quench report renders the failed validation" report -o "$T_ROOT/broken.htm
 grep -q '<ul id="missing-files">' "$T_ROOT/broken.html" &&
 	grep -q '<code>/usr/lib/python3.11/json/__init__.py</code>' "$T_ROOT/broken.html" &&
 	pass "… the page names the missing file" || fail "no missing file in the page"
+
+# A server that answers differently as nonroot: the same status code, another
+# body. With compareBody, validation sees it.
+whoami='import os, http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = str(os.getuid()).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", 8081), H).serve_forever()'
+printf '[{"url": "http://127.0.0.1:8081/", "compareBody": true}]' >"$T_ROOT/whoami.json"
+q_run harden --probe-http-file "$T_ROOT/whoami.json" -o "$T_ROOT/whoami-report.json" \
+	"$IMG" "oci:$T_ROOT/whoami:1" -- python3 -c "$whoami"
+[ "$Q_RC" = 1 ] && [ ! -e "$T_ROOT/whoami" ] &&
+	t_jq "compareBody: a server whose answer changes as nonroot fails validation (same code, another body)" \
+		'.differences.source.probes[0] as $a | .differences.hardened.probes[0] as $b | ($a | test("-> 200, body sha256:")) and ($b | test("-> 200, body sha256:")) and $a != $b' \
+		"$T_ROOT/whoami-report.json" || fail "whoami: exit $Q_RC" "$(cat "$Q_ERR")"
 
 # --- --validate-cmd ------------------------------------------------------------------------
 q_run harden --no-validate --validate-cmd 'python3 -m this' -o "$T_ROOT/v.json" \
