@@ -6,7 +6,6 @@
 #include "harden/harden.h"
 #include "image/image.h"
 #include "trace/trace.h"
-#include "stage_dirs.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -22,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "stage_dirs.h"
 
 
 static void put_file(const char *rel, const char *text, mode_t mode)
@@ -65,24 +66,8 @@ static struct catalog *make_root(void)
 		 0644);
 	put_file("var/lib/dpkg/info/prog.list", "/usr\n/usr/bin\n/usr/bin/prog\n", 0644);
 	put_file("var/lib/dpkg/info/unused.list", "/usr\n/usr/bin\n/usr/bin/su\n", 0644);
-	char ref_s[256];
-	snprintf(ref_s, sizeof(ref_s), "oci:%s/img:1", dir);
-	struct image_ref ref = IMAGE_REF_INIT;
-	struct qerr err = QERR_INIT;
-	assert_int_equal(image_ref_parse(ref_s, &ref, &err), 0);
-	struct image_config cfg = { 0 };
-	struct image_writer_opts wo = { .compression = COMP_GZIP };
-	struct tree_opts to = { .mtime = 0 };
-	if (image_import(root, &ref, &wo, &cfg, &to, NULL, &err) < 0)
-		fail_msg("import: %s", err.msg);
-	struct image *img = image_open(&ref, NULL, &err);
-	assert_non_null(img);
 	struct catalog_opts co = { .threads = 1 };
-	struct catalog *c = catalog_image(img, &co, &err);
-	assert_non_null(c);
-	image_free(img);
-	image_ref_release(&ref);
-	return c;
+	return stage_dirs_catalog(&co);
 }
 
 static json_t *rbom(void)

@@ -113,26 +113,9 @@ static void put_files(collect_fn fn, const char *db_path, const char *data, size
 /* The root, imported as an image, cataloged as quench catalogs images. */
 static struct catalog *catalog_root(void)
 {
-	char ref_s[256];
-	snprintf(ref_s, sizeof(ref_s), "oci:%s/img:1", dir);
 	sh("rm -rf '%s/img' '%s' && mkdir -p '%s' '%s/tmp'", dir, stage, stage, root);
-	struct image_ref ref = IMAGE_REF_INIT;
-	struct qerr err = QERR_INIT;
-	assert_int_equal(image_ref_parse(ref_s, &ref, &err), 0);
-	struct image_config cfg = { 0 };
-	struct image_writer_opts wo = { .compression = COMP_GZIP };
-	struct tree_opts to = { .mtime = 0 };
-	if (image_import(root, &ref, &wo, &cfg, &to, NULL, &err) < 0)
-		fail_msg("import: %s", err.msg);
-	struct image *img = image_open(&ref, NULL, &err);
-	assert_non_null(img);
 	struct catalog_opts co = { .threads = 1, .no_elf = true };
-	struct catalog *c = catalog_image(img, &co, &err);
-	if (!c)
-		fail_msg("catalog: %s", err.msg);
-	image_free(img);
-	image_ref_release(&ref);
-	return c;
+	return stage_dirs_catalog(&co);
 }
 
 /* Keep set (as harden computes it from a profile that used paths), staged,
