@@ -99,6 +99,11 @@ int harden_profile(const struct harden_request *rq, struct harden_job *j, struct
 	struct profile_spec ps = *rq->probes;
 	ps.sandbox = &s;
 	struct profile_run r;
+	bool ends_itself = ps.duration || s.timeout || ps.http_file ||
+			   (ps.probe_cmds && ps.probe_cmds->n);
+	if (!ends_itself && j->img->config.exposed_ports.n)
+		q_warn("the image exposes %s: a server runs until it exits; --probe-http, "
+		       "--probe-cmd or --duration end its profile", j->img->config.exposed_ports.v[0]);
 	q_info("profiling the workload");
 	int rc = profile_rbom(&ps, rq->image, j->cat, &r, &j->rbom, err);
 	if (rc == 0 && r.timed_out)

@@ -158,6 +158,15 @@ q_run harden --probe-http-file "$T_ROOT/whoami.json" -o "$T_ROOT/whoami-report.j
 		'.differences.source.probes[0] as $a | .differences.hardened.probes[0] as $b | ($a | test("-> 200, body sha256:")) and ($b | test("-> 200, body sha256:")) and $a != $b' \
 		"$T_ROOT/whoami-report.json" || fail "whoami: exit $Q_RC" "$(cat "$Q_ERR")"
 
+# A server image profiled with nothing to end it: said before it starts.
+"$QUENCH" export "$IMG" "$T_ROOT/rootfs.tar" 2>/dev/null
+"$QUENCH" import --expose 8080/tcp --cmd '["python3", "-c", "print(1)"]' "$T_ROOT/rootfs.tar" \
+	"oci:$T_ROOT/exposed:1" >/dev/null 2>&1
+q_run harden --no-validate "oci:$T_ROOT/exposed:1" "oci:$T_ROOT/exposed-h:1"
+[ "$Q_RC" = 0 ] && grep -q "exposes 8080/tcp: a server runs until it exits" "$Q_ERR" &&
+	pass "an image that exposes a port, profiled without probes or --duration: a warning says how to end it" ||
+	fail "exposed: exit $Q_RC" "$(cat "$Q_ERR")"
+
 # --- --validate-cmd ------------------------------------------------------------------------
 q_run harden --no-validate --validate-cmd 'python3 -m this' -o "$T_ROOT/v.json" \
 	"$IMG" "oci:$T_ROOT/v0:1" -- python3 -c 'print(1)'
