@@ -88,14 +88,20 @@ int harden_add_user(const char *stage, uid_t uid, gid_t gid, struct qerr *err);
  * sandbox's; a failed exec inside is r->failure with exit code 127/126. */
 struct profile_spec;
 struct harden_run {
+	bool valid;             /* a run took place (harden_profile's of the source) */
 	int exit_code;
 	bool timed_out, ended_by_us;
+	int probe_failed;       /* the first failing probe's exit code, or 0 */
 	char *out;
 	size_t len;
 	struct strvec probes;   /* "http: GET URL -> 200", "cmd: … (exit 0)" */
 	char *failure;
 };
 int harden_run_workload(const struct profile_spec *ps, struct harden_run *r, struct qerr *err);
+/* The same run traced (profile_rbom), its RBOM in *rbom. */
+int harden_profile_workload(const struct profile_spec *ps, const char *image,
+			    const struct catalog *c, json_t **rbom, struct harden_run *r,
+			    struct qerr *err);
 void harden_run_release(struct harden_run *r);
 
 /* The seccomp profile (OCI runtime / Docker JSON): default SCMP_ACT_ERRNO,
@@ -143,6 +149,8 @@ struct harden_job {
 	bool profiled;                   /* the RBOM was made here (written with the image) */
 	char *rbom_path;                 /* where it was written */
 	json_t *differences;             /* when validation failed: what differed and why */
+	struct harden_run source_run;    /* the profile's run, which validation takes for
+					  * the source's */
 };
 
 /* Profile the workload (rq->probes) into j->rbom, when no RBOM was given;

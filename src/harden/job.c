@@ -98,25 +98,31 @@ int harden_profile(const struct harden_request *rq, struct harden_job *j, struct
 	struct sandbox_spec s = *rq->spec;   /* the tracer sets hold and seccomp on it */
 	struct profile_spec ps = *rq->probes;
 	ps.sandbox = &s;
-	struct profile_run r;
 	bool ends_itself = ps.duration || s.timeout || ps.http_file ||
 			   (ps.probe_cmds && ps.probe_cmds->n);
 	if (!ends_itself && j->img->config.exposed_ports.n)
 		q_warn("the image exposes %s: a server runs until it exits; --probe-http, "
 		       "--probe-cmd or --duration end its profile", j->img->config.exposed_ports.v[0]);
 	q_info("profiling the workload");
-	int rc = profile_rbom(&ps, rq->image, j->cat, &r, &j->rbom, err);
-	if (rc == 0 && r.timed_out)
+	struct harden_run *r = &j->source_run;
+	int rc = harden_profile_workload(&ps, rq->image, j->cat, &j->rbom, r, err);
+	if (rc == 0 && r->timed_out)
 		rc = q_error(err, 0, "profile: the workload timed out after %u s", s.timeout);
-	else if (rc == 0 && r.probe_failed)
+	else if (rc == 0 && r->probe_failed)
 		rc = q_error(err, 0, "profile: a probe failed (exit %d), so the profile does not "
-				     "show a working workload", r.probe_failed);
-	else if (rc == 0 && !r.ended_by_us && r.exit_code)
+				     "show a working workload", r->probe_failed);
+	else if (rc == 0 && r->failure)
+		rc = q_error(err, 0, "profile: %s", r->failure);
+	else if (rc == 0 && !r->ended_by_us && r->exit_code)
 		rc = q_error(err, 0, "profile: the workload failed (exit %d), so the profile does "
-				     "not show a working workload", r.exit_code);
-	profile_run_release(&r);
+				     "not show a working workload", r->exit_code);
+	size_t tail = r->len > 4096 ? 4096 : r->len;
+	if (rc < 0 && tail)   /* the end of what it printed, for the person who reads why */
+		fprintf(stderr, "%.*s%s", (int)tail, r->out + r->len - tail,
+			r->out[r->len - 1] == '\n' ? "" : "\n");
 	if (rc < 0)
 		return -1;
+	r->valid = true;
 	j->profiled = true;
 	cleanup_free char *text = json_text(j->rbom);
 	sha256_buf(text, strlen(text), j->rbom_digest);
@@ -435,6 +441,7 @@ void harden_job_release(struct harden_job *j)
 	free(j->rootfs);
 	free(j->rbom_path);
 	json_decref(j->differences);
+	harden_run_release(&j->source_run);
 	json_decref(j->rbom);
 	catalog_free(j->cat);
 	image_free(j->img);

@@ -18,7 +18,11 @@
 
 /* ---- one run -------------------------------------------------------------------------------- */
 
-int harden_run_workload(const struct profile_spec *ps, struct harden_run *r, struct qerr *err)
+/* A run with the workload's stdout captured; traced and its RBOM built
+ * when rbom is given. */
+static int run_captured(const struct profile_spec *ps, const char *image,
+			const struct catalog *c, json_t **rbom, struct harden_run *r,
+			struct qerr *err)
 {
 	memset(r, 0, sizeof(*r));
 	int mfd = memfd_create("quench-validate", MFD_CLOEXEC);
@@ -32,17 +36,15 @@ int harden_run_workload(const struct profile_spec *ps, struct harden_run *r, str
 	}
 	fflush(stdout);
 	dup2(mfd, STDOUT_FILENO);
-	struct profile_spec run = *ps;
-	run.untraced = true;
-	run.probe_output_to_stderr = true;
 	struct profile_run pr;
-	int rc = profile_run(&run, &pr, err);
+	int rc = rbom ? profile_rbom(ps, image, c, &pr, rbom, err) : profile_run(ps, &pr, err);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	if (rc == 0) {
 		r->exit_code = pr.exit_code;
 		r->timed_out = pr.timed_out;
 		r->ended_by_us = pr.ended_by_us;
+		r->probe_failed = pr.probe_failed;
 		r->failure = pr.failure ? xstrdup(pr.failure) : NULL;
 		for (size_t i = 0; i < pr.probes.n; i++)
 			strvec_push(&r->probes, pr.probes.v[i]);
@@ -52,6 +54,24 @@ int harden_run_workload(const struct profile_spec *ps, struct harden_run *r, str
 		rc = read_fd_all(mfd, "the workload's output", RUN_OUTPUT_MAX, &r->out, &r->len, err);
 	close(mfd);
 	return rc;
+}
+
+int harden_run_workload(const struct profile_spec *ps, struct harden_run *r, struct qerr *err)
+{
+	struct profile_spec run = *ps;
+	run.untraced = true;
+	run.probe_output_to_stderr = true;
+	return run_captured(&run, NULL, NULL, NULL, r, err);
+}
+
+int harden_profile_workload(const struct profile_spec *ps, const char *image,
+			    const struct catalog *c, json_t **rbom, struct harden_run *r,
+			    struct qerr *err)
+{
+	struct profile_spec run = *ps;
+	run.untraced = false;
+	run.probe_output_to_stderr = true;
+	return run_captured(&run, image, c, rbom, r, err);
 }
 
 void harden_run_release(struct harden_run *r)
@@ -229,14 +249,22 @@ static int validate_cmds(const struct harden_request *rq, const struct sandbox_s
 	return 0;
 }
 
-/* The workload, its probes and the --validate-cmd commands on spec. */
+/* The workload, its probes and the --validate-cmd commands on spec. The
+ * source's workload ran already when harden profiled it (traced, which
+ * changes nothing it does): that run is taken rather than made again. */
 static int validation_run(const struct harden_request *rq, struct profile_spec *ps,
-			  const struct sandbox_spec *spec, const char *what, struct harden_run *r,
-			  struct qerr *err)
+			  const struct sandbox_spec *spec, const char *what,
+			  struct harden_run *done, struct harden_run *r, struct qerr *err)
 {
 	struct sandbox_spec s = *spec;
 	ps->sandbox = &s;
-	if (harden_run_workload(ps, r, err) < 0 || validate_cmds(rq, spec, r, err) < 0)
+	if (done && done->valid) {
+		*r = *done;
+		memset(done, 0, sizeof(*done));
+	} else if (harden_run_workload(ps, r, err) < 0) {
+		return q_error_wrap(err, "validate: %s", what);
+	}
+	if (validate_cmds(rq, spec, r, err) < 0)
 		return q_error_wrap(err, "validate: %s", what);
 	return 0;
 }
@@ -252,13 +280,14 @@ int harden_validate(const struct harden_request *rq, struct harden_job *j, struc
 	size_t n_names = 0;
 	int rc = profile_filter(j, &profile, &names, &n_names, &prog, err);
 	if (rc == 0)
-		rc = validation_run(rq, &ps, rq->spec, "the source image", &before, err);
+		rc = validation_run(rq, &ps, rq->spec, "the source image", &j->source_run, &before,
+				    err);
 	hs.image = NULL;
 	hs.rootfs = j->stage;
 	hs.user = j->user;
 	hs.seccomp = &prog;
 	if (rc == 0)
-		rc = validation_run(rq, &ps, &hs, "the hardened image", &after, err);
+		rc = validation_run(rq, &ps, &hs, "the hardened image", NULL, &after, err);
 	if (rc == 0) {
 		bool same = before.exit_code == after.exit_code && !after.failure &&
 			    same_probes(&before, &after) &&
