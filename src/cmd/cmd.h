@@ -7,6 +7,7 @@
 #include "util/util.h"
 
 #include <getopt.h>
+#include <sched.h>
 
 /* Exit codes (docs/quench.1). */
 enum {
@@ -158,7 +159,8 @@ struct workload_opts {
 	bool has_entrypoint;
 	const char *platform, *user, *workdir;
 	char *cache;
-	const char *cpuset;                   /* --cpuset-cpus LIST, checked */
+	cpu_set_t cpus;                       /* --cpuset-cpus LIST, when has_cpus */
+	bool has_cpus;
 	/* PROBE_LONGOPTS */
 	uint64_t duration;                    /* seconds; 0: until the workload exits */
 	struct strvec probe_cmds, probe_urls; /* --probe-cmd, --probe-http (GETs) */

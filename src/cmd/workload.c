@@ -97,13 +97,11 @@ int workload_option(struct workload_opts *o, int c, const char *arg, const char 
 	case WOPT_GPU: o->spec.gpu = true; return 1;
 	case WOPT_GPU_DRIVER_DIR: o->spec.gpu_driver_dir = arg; o->spec.gpu = true; return 1;
 	case WOPT_NO_OVERLAY: o->spec.no_overlay = true; return 1;
-	case WOPT_CPUSET: {
-		cpu_set_t set;
-		if (parse_cpuset(arg, &set, &err) < 0)
+	case WOPT_CPUSET:
+		if (parse_cpuset(arg, &o->cpus, &err) < 0)
 			return usage_error(verb, "%s", err.msg), -1;
-		o->cpuset = arg;
+		o->has_cpus = true;
 		return 1;
-	}
 	case WOPT_NET:
 		if (strcmp(arg, "host") && strcmp(arg, "none"))
 			return usage_error(verb, "--net '%s': expected host or none", arg), -1;
@@ -163,11 +161,8 @@ int workload_spec(struct workload_opts *o, struct image *img, struct qerr *err)
 {
 	/* The tracer shares the workload's CPUs: on one CPU, a stop hands the
 	 * CPU over instead of waking an idle one (docs/tracer.md). */
-	cpu_set_t set;
-	if (o->cpuset && parse_cpuset(o->cpuset, &set, err) < 0)
-		return -1;
-	if (o->cpuset && sched_setaffinity(0, sizeof(set), &set) < 0)
-		return q_error(err, errno, "--cpuset-cpus '%s'", o->cpuset);
+	if (o->has_cpus && sched_setaffinity(0, sizeof(o->cpus), &o->cpus) < 0)
+		return q_error(err, errno, "--cpuset-cpus");
 	if (sandbox_argv(&img->config, o->has_entrypoint ? &o->entrypoint : NULL, &o->cmd,
 			 &o->argv, err) < 0)
 		return -1;

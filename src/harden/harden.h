@@ -151,6 +151,7 @@ struct harden_job {
 	json_t *differences;             /* when validation failed: what differed and why */
 	struct harden_run source_run;    /* the profile's run, which validation takes for
 					  * the source's */
+	json_t *seccomp;                 /* the image's profile (harden_build_tree) */
 };
 
 /* Profile the workload (rq->probes) into j->rbom, when no RBOM was given;
@@ -163,7 +164,8 @@ int harden_load_rbom(const struct harden_request *rq, struct harden_job *j, stru
 /* nonroot unless the source runs as another user, or the profile shows
  * root was needed (why_root), or rq->user decides. */
 int harden_choose_user(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
-/* The keep set, staged (j->stage), metadata rewritten, the user added. */
+/* The keep set, staged (j->stage), metadata rewritten, the user added;
+ * the seccomp profile (j->seccomp). */
 int harden_build_tree(const struct harden_request *rq, struct harden_job *j, struct qerr *err);
 /* The workload and probes (and rq->validate_cmds) on the source and on the
  * staged tree (as its user, under its seccomp profile): 0 same exit code,

@@ -85,9 +85,9 @@ int harden_load_rbom(const struct harden_request *rq, struct harden_job *j, stru
 
 /* A JSON file as written (the RBOM, the seccomp profile): the document,
  * indented, and a newline. */
-static char *json_text(json_t *rbom)
+static char *json_text(json_t *doc)
 {
-	char *text = json_dump_sorted(rbom, true);
+	char *text = json_dump_sorted(doc, true);
 	char *line = xasprintf("%s\n", text);
 	free(text);
 	return line;
@@ -165,7 +165,10 @@ int harden_build_tree(const struct harden_request *rq, struct harden_job *j, str
 		return -1;
 	if (harden_ldcache(j->rootfs, j->stage, &j->keep, err) < 0)
 		return -1;
-	return harden_add_user(j->stage, j->o.uid, j->o.gid, err);
+	if (harden_add_user(j->stage, j->o.uid, j->o.gid, err) < 0)
+		return -1;
+	j->seccomp = harden_seccomp(j->rbom);
+	return 0;
 }
 
 /* ---- writing ------------------------------------------------------------------------------ */
@@ -238,8 +241,7 @@ int harden_write_image(const struct harden_request *rq, struct harden_job *j, co
 	if (image_ref_parse(dest, &dst, err) < 0)
 		return -1;
 	*sc_path = beside(rq->seccomp_out, &dst, ".seccomp.json");
-	json_t *profile = harden_seccomp(j->rbom);
-	cleanup_free char *sc_text = json_text(profile);
+	cleanup_free char *sc_text = json_text(j->seccomp);
 	char sc_digest[DIGEST_STR_MAX];
 	sha256_buf(sc_text, strlen(sc_text), sc_digest);
 	struct image_config cfg;
@@ -256,7 +258,6 @@ int harden_write_image(const struct harden_request *rq, struct harden_job *j, co
 		cleanup_free char *text = json_text(j->rbom);
 		rc = write_text(j->rbom_path, text, err);
 	}
-	json_decref(profile);
 	image_config_release(&cfg);
 	image_ref_release(&dst);
 	return rc;
@@ -313,11 +314,9 @@ static json_t *source_json(const struct harden_job *j, const char *ref)
 json_t *harden_report_json(const struct harden_job *j, const char *ref, const char *dest,
 			   const char *digest, const char *sc_path, const char *validation)
 {
-	json_t *profile = harden_seccomp(j->rbom);
-	size_t allowed = json_array_size(json_get_arr(json_array_get(json_get_arr(profile,
+	size_t allowed = json_array_size(json_get_arr(json_array_get(json_get_arr(j->seccomp,
 										  "syscalls"), 0),
 						       "names"));
-	json_decref(profile);
 	json_t *hard = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:s, s:I, s:s?}",
 				 "image", dest, "manifestDigest", digest, "files",
 				 (json_int_t)j->st.files, "executables", (json_int_t)j->st.executables,
@@ -442,6 +441,7 @@ void harden_job_release(struct harden_job *j)
 	free(j->rbom_path);
 	json_decref(j->differences);
 	harden_run_release(&j->source_run);
+	json_decref(j->seccomp);
 	json_decref(j->rbom);
 	catalog_free(j->cat);
 	image_free(j->img);

@@ -196,12 +196,12 @@ static json_t *diagnose(const struct profile_spec *hard, json_t *rbom, const cha
 /* ---- validation ------------------------------------------------------------------------------- */
 
 /* The hardened image's seccomp profile as the sandbox enforces it; *names
- * borrow from *profile. */
-static int profile_filter(const struct harden_job *j, json_t **profile, const char ***names,
-			  size_t *n, struct sock_fprog *prog, struct qerr *err)
+ * borrow from j->seccomp. */
+static int profile_filter(const struct harden_job *j, const char ***names, size_t *n,
+			  struct sock_fprog *prog, struct qerr *err)
 {
-	*profile = harden_seccomp(j->rbom);
-	json_t *arr = json_get_arr(json_array_get(json_get_arr(*profile, "syscalls"), 0), "names");
+	json_t *arr = json_get_arr(json_array_get(json_get_arr(j->seccomp, "syscalls"), 0),
+				   "names");
 	*n = json_array_size(arr);
 	*names = xcalloc(*n + 1, sizeof(**names));
 	for (size_t i = 0; i < *n; i++)
@@ -275,10 +275,9 @@ int harden_validate(const struct harden_request *rq, struct harden_job *j, struc
 	struct profile_spec ps = *rq->probes;
 	struct harden_run before = { 0 }, after = { 0 };
 	struct sock_fprog prog = { 0 };
-	json_t *profile = NULL;
 	const char **names = NULL;
 	size_t n_names = 0;
-	int rc = profile_filter(j, &profile, &names, &n_names, &prog, err);
+	int rc = profile_filter(j, &names, &n_names, &prog, err);
 	if (rc == 0)
 		rc = validation_run(rq, &ps, rq->spec, "the source image", &j->source_run, &before,
 				    err);
@@ -309,7 +308,6 @@ int harden_validate(const struct harden_request *rq, struct harden_job *j, struc
 	}
 	free(prog.filter);
 	free(names);
-	json_decref(profile);
 	harden_run_release(&before);
 	harden_run_release(&after);
 	return rc;

@@ -239,13 +239,10 @@ static void extra_rows(struct strbuf *sb, json_t *s, json_t *h)
 		esc(sb, keys.v[i]);
 		strbuf_adds(sb, "</th>");
 		long long a = hr_count(s, keys.v[i]), b = hr_count(h, keys.v[i]);
-		for (size_t j = 0; j < 2; j++) {
-			long long n = j ? b : a;
-			if (n < 0)
-				strbuf_adds(sb, "<td class=\"num\">" DASH "</td>");
-			else
-				strbuf_addf(sb, "<td class=\"num\">%lld</td>", n);
-		}
+		char t[32];
+		for (size_t j = 0; j < 2; j++)
+			strbuf_addf(sb, "<td class=\"num\">%s</td>",
+				    hr_count_text(j ? b : a, DASH, t, sizeof(t)));
 		change_cell(sb, a, b);
 		strbuf_adds(sb, "</tr>\n");
 	}
@@ -398,11 +395,9 @@ static void before_after(struct strbuf *sb, json_t *doc)
 	summary_table(sb, s, h);
 	json_t *d = json_get_obj(doc, "dropped");
 	if (d) {
-		char a[32] = DASH, b[32] = DASH;
-		if (hr_count(d, "setuidBits") >= 0)
-			snprintf(a, sizeof(a), "%lld", hr_count(d, "setuidBits"));
-		if (hr_count(d, "deviceNodes") >= 0)
-			snprintf(b, sizeof(b), "%lld", hr_count(d, "deviceNodes"));
+		char a[32], b[32];
+		hr_count_text(hr_count(d, "setuidBits"), DASH, a, sizeof(a));
+		hr_count_text(hr_count(d, "deviceNodes"), DASH, b, sizeof(b));
 		strbuf_addf(sb, "<p id=\"dropped\">Dropped: <span id=\"dropped-setuid\">%s</span> "
 				"setuid or setgid bits, <span id=\"dropped-devices\">%s</span> device "
 				"nodes.</p>\n", a, b);
@@ -423,10 +418,7 @@ static void class_chart(struct strbuf *sb, json_t *fs)
 	char text[3][32];
 	for (size_t i = 0; i < 3; i++) {
 		long long n = hr_count(fs, keys[i]);
-		if (n < 0)
-			snprintf(text[i], sizeof(text[i]), DASH);
-		else
-			snprintf(text[i], sizeof(text[i]), "%lld", n);
+		hr_count_text(n, DASH, text[i], sizeof(text[i]));
 		rows[i] = (struct bar_row){ keys[i], { 0 }, text[i] };
 		rows[i].v[i] = n > 0 ? (double)n : 0;
 	}
@@ -515,13 +507,8 @@ static void findings(struct strbuf *sb, json_t *doc)
 	}
 	char n[5][32];
 	static const char *const keys[] = { "before", "after", "reachable", "present", "removed" };
-	for (size_t i = 0; i < 5; i++) {
-		long long v = hr_count(fs, keys[i]);
-		if (v < 0)
-			snprintf(n[i], sizeof(n[i]), DASH);
-		else
-			snprintf(n[i], sizeof(n[i]), "%lld", v);
-	}
+	for (size_t i = 0; i < 5; i++)
+		hr_count_text(hr_count(fs, keys[i]), DASH, n[i], sizeof(n[i]));
 	strbuf_addf(sb, "<p id=\"findings-summary\"><span id=\"findings-before\">%s</span> in the "
 			"source; <span id=\"findings-after\">%s</span> left in the hardened image "
 			"(<span id=\"findings-reachable\">%s</span> reachable, <span "

@@ -62,6 +62,8 @@ void hr_extra_keys(json_t *src, json_t *hard, struct strvec *keys);
 /* obj[key] as a count: an integer ≥ 0, or a list's length; -1 when absent
  * or anything else. */
 long long hr_count(json_t *obj, const char *key);
+/* A count as text, or absent for -1 (hr_count's "not there"). */
+const char *hr_count_text(long long n, const char *absent, char *buf, size_t len);
 
 /* Severities, most severe first; the last, "unknown", takes every other
  * word too. */

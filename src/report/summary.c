@@ -262,13 +262,18 @@ static char *tclean(const char *s)
 }
 
 /* A count as text; "-" when the report lacks it. */
-static const char *count_text(long long n, char *buf, size_t len)
+const char *hr_count_text(long long n, const char *absent, char *buf, size_t len)
 {
 	if (n < 0)
-		snprintf(buf, len, "-");
+		snprintf(buf, len, "%s", absent);
 	else
 		snprintf(buf, len, "%lld", n);
 	return buf;
+}
+
+static const char *count_text(long long n, char *buf, size_t len)
+{
+	return hr_count_text(n, "-", buf, len);
 }
 
 static void cell(char *buf, size_t len, const struct hr_row *r, json_t *img, bool hardened)

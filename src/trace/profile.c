@@ -200,14 +200,8 @@ static bool shell_syntax(const char *cmd)
 	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~{\n") != NULL || memchr(cmd, '=', first);
 }
 
-void profile_command_argv(const char *cmd, struct strvec *argv)
+static void split_words(const char *cmd, struct strvec *argv)
 {
-	if (shell_syntax(cmd)) {
-		strvec_push(argv, "/bin/sh");
-		strvec_push(argv, "-c");
-		strvec_push(argv, cmd);
-		return;
-	}
 	for (const char *p = cmd + strspn(cmd, " \t"); *p;) {
 		size_t n = strcspn(p, " \t");
 		strvec_take(argv, xstrndup(p, n));
@@ -215,12 +209,23 @@ void profile_command_argv(const char *cmd, struct strvec *argv)
 	}
 }
 
+void profile_command_argv(const char *cmd, struct strvec *argv)
+{
+	if (!shell_syntax(cmd)) {
+		split_words(cmd, argv);
+		return;
+	}
+	strvec_push(argv, "/bin/sh");
+	strvec_push(argv, "-c");
+	strvec_push(argv, cmd);
+}
+
 static void probe_words(const char *cmd, char *const *envp, struct strvec *argv,
 			struct strvec *paths)
 {
 	if (shell_syntax(cmd))
 		return;
-	profile_command_argv(cmd, argv);
+	split_words(cmd, argv);
 	if (!argv->n)
 		return;
 	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
