@@ -51,6 +51,19 @@ static int exit_code(const struct profile_args *a, const struct profile_run *r)
 	return r->ended_by_us ? EXIT_OK : profile_exit_code(r->status);
 }
 
+struct catalog_job {
+	struct image *img;
+	struct catalog_opts opts;
+	struct catalog *c;
+	struct qerr err;
+};
+
+static void catalog_job_run(void *arg)
+{
+	struct catalog_job *j = arg;
+	j->c = catalog_image(j->img, &j->opts, &j->err);
+}
+
 static int profile_image(struct profile_args *a, const char *ref)
 {
 	struct qerr err = QERR_INIT;
@@ -62,12 +75,18 @@ static int profile_image(struct profile_args *a, const char *ref)
 		image_free(img);
 		return fail("profile", &err);
 	}
-	struct catalog_opts co = { .threads = cpu_count(), .cache_dir = a->w.cache };
-	struct catalog *c = catalog_image(img, &co, &err);
+	/* The catalog is read while the workload runs: it is needed after */
+	struct catalog_job cj = { .img = img, .err = QERR_INIT,
+				  .opts = { .threads = 1, .cache_dir = a->w.cache } };
+	ps.meanwhile = catalog_job_run;
+	ps.meanwhile_arg = &cj;
 	struct profile_run tr = { .root_fd = -1 };
 	json_t *doc = NULL;
-	int rc = c && profile_rbom(&ps, ref, c, &tr, &doc, &err) == 0 ? EXIT_OK
-								     : fail("profile", &err);
+	int rc = profile_run(&ps, &tr, &err) < 0 ? fail("profile", &err)
+		 : !cj.c ? fail("profile", &cj.err)
+		 : EXIT_OK;
+	if (rc == EXIT_OK)
+		doc = profile_rbom_build(&ps, ref, cj.c, &tr);
 	if (rc == EXIT_OK) {
 		workload_log(tr.sb);
 		rc = write_rbom(a, doc);
@@ -76,7 +95,7 @@ static int profile_image(struct profile_args *a, const char *ref)
 	}
 	json_decref(doc);
 	profile_run_release(&tr);
-	catalog_free(c);
+	catalog_free(cj.c);
 	image_free(img);
 	return rc;
 }

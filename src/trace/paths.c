@@ -178,6 +178,116 @@ static bool looks_like_lib(const char *path)
 
 /* ---- resolution --------------------------------------------------------- */
 
+/* ---- the caller's credentials (the lookup channel) ---------------------- */
+
+#define MAY_SEARCH 1
+#define MAY_READ 4
+
+struct idrange { uint32_t inner, outer, count; };
+
+struct tcreds {
+	pid_t tid;
+	bool loaded, ok;
+	uint32_t fsuid, fsgid;
+	uint32_t groups[64];
+	size_t ngroups;
+	uint64_t caps;                /* CapEff */
+	struct idrange umap[16], gmap[16];   /* its user namespace, in our ids */
+	size_t nu, ng;
+};
+
+static size_t read_idmap(pid_t tid, const char *which, struct idrange *m, size_t max)
+{
+	char name[64], line[128];
+	snprintf(name, sizeof(name), "/proc/%d/%s", (int)tid, which);
+	cleanup_fclose FILE *f = fopen(name, "re");
+	size_t n = 0;
+	while (f && n < max && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %u %u", &m[n].inner, &m[n].outer, &m[n].count) == 3)
+			n++;
+	return n;
+}
+
+static bool load_creds(struct tcreds *c)
+{
+	if (c->loaded)
+		return c->ok;
+	c->loaded = true;
+	char name[64], line[1024];
+	snprintf(name, sizeof(name), "/proc/%d/status", (int)c->tid);
+	cleanup_fclose FILE *f = fopen(name, "re");
+	int got = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned a, b, d, e;
+		unsigned long long caps;
+		if (sscanf(line, "Uid: %u %u %u %u", &a, &b, &d, &e) == 4) {
+			c->fsuid = e;
+			got |= 1;
+		} else if (sscanf(line, "Gid: %u %u %u %u", &a, &b, &d, &e) == 4) {
+			c->fsgid = e;
+			got |= 2;
+		} else if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			c->caps = caps;
+			got |= 4;
+		} else if (!strncmp(line, "Groups:", 7)) {
+			char *p = line + 7, *end;
+			for (unsigned long v; c->ngroups < ARRAY_SIZE(c->groups) &&
+					      (v = strtoul(p, &end, 10), end != p); p = end)
+				c->groups[c->ngroups++] = (uint32_t)v;
+		}
+	}
+	c->nu = read_idmap(c->tid, "uid_map", c->umap, ARRAY_SIZE(c->umap));
+	c->ng = read_idmap(c->tid, "gid_map", c->gmap, ARRAY_SIZE(c->gmap));
+	c->ok = got == 7;
+	return c->ok;
+}
+
+static bool id_mapped(const struct idrange *m, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].outer && id - m[i].outer < m[i].count)
+			return true;
+	return false;
+}
+
+/* A capability over this inode: held, and its owner and group mapped in
+ * the caller's user namespace (the kernel's capable_wrt_inode_uidgid). */
+static bool capable_on(const struct tcreds *c, int cap, const struct stat *st)
+{
+	return (c->caps >> cap & 1) && id_mapped(c->umap, c->nu, st->st_uid) &&
+	       id_mapped(c->gmap, c->ng, st->st_gid);
+}
+
+/* The kernel's generic_permission for mask (MAY_SEARCH on a directory,
+ * MAY_READ), with the caller's fsuid, fsgid, groups and capabilities;
+ * ACLs and LSMs are not seen (docs/tracer.md). 0 or -EACCES; -EIO when
+ * the credentials cannot be read. */
+static int creds_may(struct tracer *t, struct tcreds *c, const char *path, int mask)
+{
+	struct stat st;
+	const char *rel = strcmp(path, "/") ? path + 1 : ".";
+	if (!load_creds(c) || fstatat(t->root_dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -EIO;
+	mode_t m = st.st_mode;
+	if (c->fsuid == st.st_uid) {
+		m >>= 6;
+	} else {
+		bool in = c->fsgid == st.st_gid;
+		for (size_t i = 0; !in && i < c->ngroups; i++)
+			in = c->groups[i] == st.st_gid;
+		if (in)
+			m >>= 3;
+	}
+	if (!(mask & ~m & 7))
+		return 0;
+	const int dac_override = 1, dac_read_search = 2;
+	if (capable_on(c, dac_read_search, &st) && (mask == MAY_READ || S_ISDIR(st.st_mode)))
+		return 0;
+	if (capable_on(c, dac_override, &st))
+		return 0;   /* read and search: always (exec would need an x bit) */
+	return -EACCES;
+}
+
 struct walk {
 	struct tracer *t;
 	pid_t tid;
@@ -189,6 +299,11 @@ struct walk {
 	 * last component's (0: not looked at, e.g. "." or "..") */
 	bool probe_last, exact;
 	mode_t mode;
+	/* With creds (the lookup channel): a directory not searchable by
+	 * all is checked against them, denied ends the walk (EACCES); text
+	 * is set when a /proc component was kept as text. */
+	struct tcreds *creds;
+	bool denied, text;
 };
 
 /* Searchable by the owner, the group and everyone else: the search
@@ -367,6 +482,7 @@ static enum step walk(struct walk *w, const char *path, bool nofollow)
 			w->exact = false;
 			target = proc_magic(w, cand);
 			if (!target) {
+				w->text = true;
 				r = next;
 				continue;   /* procfs: kept as text, the syscall's result says */
 			}
@@ -380,8 +496,15 @@ static enum step walk(struct walk *w, const char *path, bool nofollow)
 			if (s == STEP_OK && (!last || trailing))
 				dircache_add(w->t, cand, w->mode);
 		}
-		if (s == STEP_OK && !last && !all_x(w->mode))
-			w->exact = false;   /* a search the tracee might not be allowed */
+		if (s == STEP_OK && !last && !all_x(w->mode)) {
+			if (!w->creds) {
+				w->exact = false;   /* a search the tracee might not be allowed */
+			} else if (creds_may(w->t, w->creds, cand, MAY_SEARCH) < 0) {
+				w->denied = true;
+				append_lexical(&w->done, next);
+				return STEP_ERROR;
+			}
+		}
 		if (s == STEP_MISSING || s == STEP_ERROR) {
 			append_lexical(&w->done, next);
 			return s;
@@ -443,14 +566,59 @@ static bool start_all_x(struct tracer *t, const char *dir)
 	return all_x(m);
 }
 
+/* The directories a lookup starts from (the root, and the base of a
+ * relative path) searchable by the caller: 0, -EACCES, or PREDICT_UNKNOWN
+ * without credentials to decide with. */
+static int start_search(struct tracer *t, struct tcreds *c, const struct pop *p)
+{
+	const char *starts[2] = { "/", p->path[0] != '/' ? p->base : NULL };
+	for (int i = 0; i < 2; i++) {
+		if (!starts[i] || start_all_x(t, starts[i]))
+			continue;
+		if (!c)
+			return PREDICT_UNKNOWN;
+		int r = creds_may(t, c, strcmp(starts[i], "") ? starts[i] : "/", MAY_SEARCH);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A /proc path kept as text: what the tracee's procfs answers. Its own
+ * /proc/self is our /proc/TID (we are not in its pid namespace). */
+static int proc_result(struct tracer *t, pid_t tid, const char *path, bool nofollow)
+{
+	struct stat st;
+	int flags = nofollow ? AT_SYMLINK_NOFOLLOW : 0, r;
+	const char *rest = NULL;
+	if (!strncmp(path, "/proc/self", 10))
+		rest = path + 10;
+	else if (!strncmp(path, "/proc/thread-self", 17))
+		rest = path + 17;
+	if (rest && (!*rest || *rest == '/')) {
+		char host[PATH_MAX];
+		if ((size_t)snprintf(host, sizeof(host), "/proc/%d%s", (int)tid, rest) >= sizeof(host))
+			return -ENAMETOOLONG;
+		r = fstatat(AT_FDCWD, host, &st, flags);
+	} else {
+		r = fstatat(t->root_dirfd, path + 1, &st, flags);
+	}
+	if (r == 0)
+		return 0;
+	return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -errno;
+}
+
 /* Resolve p before the call and say what the kernel will answer, when
- * that follows from the tree alone (docs/tracer.md, "One stop"). */
+ * that follows from the tree alone (docs/tracer.md, "One stop"); with
+ * PRED_CREDS, from the tree and the caller's credentials ("Two
+ * channels"), always. */
 int predict_pop(struct tracer *t, pid_t tid, struct pop *p, unsigned need)
 {
 	if (!p->path || !p->path[0] || (p->path[0] != '/' && !p->base))
 		return 0;   /* record_pop records nothing whatever the result */
+	struct tcreds creds = { .tid = tid };
 	struct walk w = { .t = t, .tid = tid, .done = STRBUF_INIT, .probe_last = true,
-			  .exact = true };
+			  .exact = true, .creds = need & PRED_CREDS ? &creds : NULL };
 	if (p->path[0] != '/' && strcmp(p->base, "/"))
 		strbuf_adds(&w.done, p->base);
 	enum step s = walk(&w, p->path, p->nofollow);
@@ -458,21 +626,42 @@ int predict_pop(struct tracer *t, pid_t tid, struct pop *p, unsigned need)
 		strbuf_adds(&w.done, "/");
 	free(p->resolved);
 	p->resolved = strbuf_detach(&w.done);
-	if (!w.exact || !start_all_x(t, "/") || (p->path[0] != '/' && !start_all_x(t, p->base)))
+	int r = start_search(t, w.creds, p);
+	if (r)
+		return r;
+	if (!w.creds && !w.exact)
 		return PREDICT_UNKNOWN;
+	if (w.text)
+		return proc_result(t, tid, p->resolved, p->nofollow);
 	if (s == STEP_MISSING)
 		return -ENOENT;
+	if (w.denied)
+		return -EACCES;
 	mode_t m = w.mode;
-	if (s != STEP_OK || !m)
-		return PREDICT_UNKNOWN;   /* ELOOP, EACCES for us, a last "." or ".." */
-	if (S_ISLNK(m))   /* only where the last component is not followed */
-		return need & (NEED_NOLINK | NEED_DIR | NEED_READ) ? PREDICT_UNKNOWN : 0;
+	if (s == STEP_OK && !m && w.creds) {   /* a last "." or "..": the directory */
+		struct stat st;
+		const char *rel = strcmp(p->resolved, "/") ? p->resolved + 1 : ".";
+		m = fstatat(t->root_dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_mode : 0;
+	}
+	if (s != STEP_OK || !m) {   /* ELOOP, or a lookup of ours that failed */
+		if (!w.creds)
+			return PREDICT_UNKNOWN;
+		return w.links > MAX_SYMLINKS ? -ELOOP : -EIO;
+	}
+	if (S_ISLNK(m)) {   /* only where the last component is not followed */
+		if (!(need & (NEED_NOLINK | NEED_DIR | NEED_READ)))
+			return 0;
+		if (!w.creds)
+			return PREDICT_UNKNOWN;
+		return need & NEED_DIR ? -ENOTDIR : -ELOOP;   /* O_NOFOLLOW on a link */
+	}
 	if (need & NEED_LINK)
 		return -EINVAL;   /* readlink of anything but a symlink */
 	if ((need & NEED_DIR) && !S_ISDIR(m))
 		return -ENOTDIR;
 	if ((need & NEED_READ) && (!(S_ISREG(m) || S_ISDIR(m)) || (m & 0444) != 0444))
-		return PREDICT_UNKNOWN;   /* a FIFO, a device; or not readable by all */
+		/* a FIFO, a device; or not readable by all */
+		return w.creds ? creds_may(t, w.creds, p->resolved, MAY_READ) : PREDICT_UNKNOWN;
 	return 0;
 }
 

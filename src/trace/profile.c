@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,20 +33,20 @@ struct watch {
 	const struct profile_spec *ps;
 	struct profile_run *r;
 	atomic_bool done;            /* the tracer saw the whole tree go */
+	int done_fd;                 /* eventfd, written once done is set: wakes us */
+	int sig_fd;                  /* signalfd of the forwarded signals (blocked) */
 	int signals;                 /* INT/TERM received */
 };
 
+/* Wait up to wait_ms for a signal to forward, or for the end. */
 static void forward_signals(struct watch *w, int wait_ms)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaddset(&set, sigs[i]);
-	struct timespec ts = { wait_ms / 1000, (long)(wait_ms % 1000) * 1000000 };
-	int sig = sigtimedwait(&set, NULL, &ts);
-	if (sig <= 0)
+	struct pollfd pf[2] = { { w->sig_fd, POLLIN, 0 }, { w->done_fd, POLLIN, 0 } };
+	struct signalfd_siginfo si;
+	if (poll(pf, 2, wait_ms) <= 0 || !(pf[0].revents & POLLIN) ||
+	    read(w->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
+	int sig = (int)si.ssi_signo;
 	kill(sandbox_workload_pid(w->sb), sig);
 	if ((sig == SIGINT || sig == SIGTERM) && ++w->signals > 1)
 		kill(sandbox_init_pid(w->sb), SIGKILL);   /* a second one: everything, now */
@@ -320,8 +322,7 @@ static void *watch_main(void *arg)
 static int start_traced(struct sandbox_spec *spec, struct profile_run *r, struct qerr *err)
 {
 	spec->hold = true;
-	spec->seccomp = tracer_filter();
-	if (!spec->seccomp)
+	if (!tracer_filter())
 		return q_error(err, 0, "the tracer does not support this architecture");
 	r->started = time(NULL);
 	if (sandbox_start(spec, &r->sb, err) < 0)
@@ -353,6 +354,29 @@ static int wait_untraced(struct profile_run *r, struct qerr *err)
 	return 0;
 }
 
+/* The signals sandbox_start blocked, which the watcher forwards. */
+static int watch_signalfd(void)
+{
+	sigset_t set;
+	sandbox_forwarded_set(&set);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static void watch_close(struct watch *w)
+{
+	if (w->sig_fd >= 0)
+		close(w->sig_fd);
+	if (w->done_fd >= 0)
+		close(w->done_fd);
+}
+
+static void *meanwhile_main(void *arg)
+{
+	const struct profile_spec *ps = arg;
+	ps->meanwhile(ps->meanwhile_arg);
+	return NULL;
+}
+
 int profile_run(const struct profile_spec *ps, struct profile_run *r, struct qerr *err)
 {
 	*r = (struct profile_run){ .root_fd = -1, .probes = STRVEC_INIT };
@@ -363,18 +387,28 @@ int profile_run(const struct profile_spec *ps, struct profile_run *r, struct qer
 	} else if (start_traced(ps->sandbox, r, err) < 0) {
 		return -1;
 	}
-	struct watch w = { .sb = r->sb, .ps = ps, .r = r };
-	pthread_t th;
-	if (pthread_create(&th, NULL, watch_main, &w) != 0) {
+	struct watch w = { .sb = r->sb, .ps = ps, .r = r, .sig_fd = watch_signalfd(),
+			   .done_fd = eventfd(0, EFD_CLOEXEC) };
+	pthread_t th, bg;
+	if (w.sig_fd < 0 || w.done_fd < 0 || pthread_create(&th, NULL, watch_main, &w) != 0) {
 		kill(sandbox_init_pid(r->sb), SIGKILL);
+		watch_close(&w);
 		return q_error(err, 0, "could not start the watcher thread");
 	}
+	bool meanwhile = ps->meanwhile && pthread_create(&bg, NULL, meanwhile_main, (void *)ps) == 0;
 	int rc = ps->untraced ? wait_untraced(r, err) : tracer_run(r->t, &r->status, err);
 	if (!ps->untraced)
 		r->exit_code = profile_exit_code(r->status);
 	atomic_store(&w.done, true);
+	uint64_t one = 1;
+	(void)!write(w.done_fd, &one, sizeof(one));
 	pthread_join(th, NULL);
+	watch_close(&w);
 	r->ended = time(NULL);
+	if (meanwhile)
+		pthread_join(bg, NULL);
+	else if (ps->meanwhile)
+		ps->meanwhile(ps->meanwhile_arg);
 	return rc;
 }
 
@@ -384,6 +418,13 @@ int profile_rbom(const struct profile_spec *ps, const char *image_name, const st
 	*doc = NULL;
 	if (profile_run(ps, r, err) < 0)
 		return -1;
+	*doc = profile_rbom_build(ps, image_name, c, r);
+	return 0;
+}
+
+json_t *profile_rbom_build(const struct profile_spec *ps, const char *image_name,
+			   const struct catalog *c, struct profile_run *r)
+{
 	const struct sandbox_spec *s = ps->sandbox;
 	size_t n_inj;
 	const struct sandbox_injected *inj = sandbox_injected(r->sb, &n_inj);
@@ -394,8 +435,7 @@ int profile_rbom(const struct profile_spec *ps, const char *image_name, const st
 		.exit_code = r->exit_code, .rootfs_mode = sandbox_rootfs_mode(r->sb),
 		.injected = inj, .n_injected = n_inj,
 	};
-	*doc = rbom_build(&run, tracer_report(r->t), c);
-	return 0;
+	return rbom_build(&run, tracer_report(r->t), c);
 }
 
 void profile_run_release(struct profile_run *r)

@@ -19,7 +19,7 @@ struct sb_clone_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-static void forwarded_set(sigset_t *s)
+void sandbox_forwarded_set(sigset_t *s)
 {
 	sigemptyset(s);
 	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -170,7 +170,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox **out, struct 
 	sb->timeout = spec->timeout;
 	/* The unpack (the slow part, atomic in the cache) can be interrupted
 	 * as any other verb is. */
-	forwarded_set(&sb->fwd);
+	sandbox_forwarded_set(&sb->fwd);
 	pthread_sigmask(SIG_SETMASK, NULL, &sb->old_mask);
 	if (sb_plan_lower(&sb->plan, spec, err) < 0) {
 		sandbox_free(sb);

@@ -7,6 +7,7 @@
 #include "trace/tracer_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -84,51 +85,198 @@ const char *const *tracer_baseline(void)
 
 #ifdef AUDIT_ARCH_NATIVE
 #define NB ARRAY_SIZE(baseline_nrs)
-/* arch check (3) + x32 check (2) + one test per baseline nr + 2 returns */
-#define FILTER_LEN (5 + NB + 2)
+#define PROG_MAX 256
 
-static struct sock_filter filter_insns[FILTER_LEN];
-static struct sock_fprog filter_prog;
+/* A BPF program under construction: jumps to labels are patched when the
+ * program is done (classic BPF jumps forward, at most 255 instructions). */
+struct prog {
+	struct sock_filter f[PROG_MAX];
+	size_t n;
+	size_t fix[PROG_MAX][2];   /* instruction, label (true branch) */
+	size_t nfix;
+	size_t label[32];
+};
 
-/* Built once, before any fork: tracer_install_filter only reads it. */
-static void build_filter(void)
+static void emit(struct prog *p, struct sock_filter insn)
 {
-	struct sock_filter *f = filter_insns;
-	size_t i = 0;
+	if (p->n >= PROG_MAX)
+		BUG("seccomp filter too long");
+	p->f[p->n++] = insn;
+}
+
+static void emit_ret(struct prog *p, uint32_t action)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action));
+}
+
+static void emit_load(struct prog *p, uint32_t offset)
+{
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset));
+}
+
+/* if (A op k) goto label; else fall through */
+static void emit_jump(struct prog *p, uint16_t op, uint32_t k, size_t label)
+{
+	p->fix[p->nfix][0] = p->n;
+	p->fix[p->nfix++][1] = label;
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k, 0, 0));
+}
+
+static void place(struct prog *p, size_t label)
+{
+	p->label[label] = p->n;
+}
+
+static void finish(struct prog *p, struct sock_fprog *out)
+{
+	for (size_t i = 0; i < p->nfix; i++) {
+		size_t at = p->fix[i][0], to = p->label[p->fix[i][1]];
+		if (to <= at || to - at - 1 > 255)
+			BUG("seccomp filter jump");
+		p->f[at].jt = (uint8_t)(to - at - 1);
+	}
+	out->len = (unsigned short)p->n;
+	out->filter = p->f;
+}
+
+/* The low 32 bits of argument i (flags and modes are ints to the kernel). */
+#define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i)))
+
+/* Lookups answered through the listener (docs/tracer.md, "Two channels"):
+ * read-only calls whose result the tracer tells from the tree, so that
+ * nothing needs to be seen at their exit. Their flags are checked here as
+ * decode_paths() checks them: anything else stops under ptrace. */
+enum { L_ALLOW, L_TRACE, L_NATIVE, L_RULE0 };
+
+struct lookup_rule {
+	int nr;
+	int arg;            /* -1: every call of nr */
+	uint32_t must_be_0; /* bits of the argument that must be clear */
+	bool positive;      /* instead: the argument is an int > 0 (a buffer size) */
+};
+
+#define OPEN_PLAIN (O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | 0100000 | O_PATH)
+#define STAT_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)
+
+static const struct lookup_rule lookup_rules[] = {
+	{ SYS_newfstatat, 3, ~(uint32_t)STAT_FLAGS, false },
+	{ SYS_openat, 2, ~(uint32_t)OPEN_PLAIN, false },   /* O_RDONLY is 0: O_ACCMODE clear */
+	{ SYS_statx, 2, ~(uint32_t)(STAT_FLAGS | 0x6000), false },   /* sync bits: below */
+	{ SYS_open, 1, ~(uint32_t)OPEN_PLAIN, false },
+	{ SYS_stat, -1, 0, false },
+	{ SYS_lstat, -1, 0, false },
+	{ SYS_access, 1, ~0u, false },      /* F_OK */
+	{ SYS_faccessat, 2, ~0u, false },
+	{ SYS_readlink, 2, 0, true },
+	{ SYS_readlinkat, 3, 0, true },
+};
+
+static void emit_header(struct prog *p)
+{
 	/* A foreign ABI (i386 via int 0x80) numbers its syscalls differently:
 	 * the baseline's numbers mean other calls there, so none is allowed
 	 * blindly; the tracer sees each and records it by its ABI. */
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					     offsetof(struct seccomp_data, arch));
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					     offsetof(struct seccomp_data, nr));
+	emit_load(p, offsetof(struct seccomp_data, arch));
+	emit_jump(p, BPF_JEQ, AUDIT_ARCH_NATIVE, L_NATIVE);
+	emit_ret(p, SECCOMP_RET_TRACE);
+	place(p, L_NATIVE);
+	emit_load(p, offsetof(struct seccomp_data, nr));
 	/* x32 syscalls share the arch but carry a bit: never baseline. */
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT,
-					      (uint8_t)NB, 0);
+	emit_jump(p, BPF_JGE, X32_BIT, L_TRACE);
 	for (size_t k = 0; k < NB; k++)
-		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						      (uint32_t)baseline_nrs[k],
-						      (uint8_t)(NB - k), 0);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	if (i != FILTER_LEN)
-		BUG("seccomp filter length");
-	filter_prog.len = (unsigned short)FILTER_LEN;
-	filter_prog.filter = filter_insns;
+		emit_jump(p, BPF_JEQ, (uint32_t)baseline_nrs[k], L_ALLOW);
+}
+
+static void emit_lookups(struct prog *p)
+{
+	size_t n = ARRAY_SIZE(lookup_rules);
+	for (size_t i = 0; i < n; i++)
+		emit_jump(p, BPF_JEQ, (uint32_t)lookup_rules[i].nr, L_RULE0 + i);
+	emit_ret(p, SECCOMP_RET_TRACE);
+	for (size_t i = 0; i < n; i++) {
+		const struct lookup_rule *r = &lookup_rules[i];
+		place(p, L_RULE0 + i);
+		if (r->arg < 0) {
+			emit_ret(p, SECCOMP_RET_USER_NOTIF);
+			continue;
+		}
+		emit_load(p, ARG_LO(r->arg));
+		if (r->positive) {
+			emit_jump(p, BPF_JEQ, 0, L_TRACE);
+			emit_jump(p, BPF_JGE, 0x80000000u, L_TRACE);
+		} else {
+			emit_jump(p, BPF_JSET, r->must_be_0, L_TRACE);
+		}
+		if (r->nr == SYS_statx) {   /* both sync bits: EINVAL; a reserved mask bit too */
+			emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x6000));
+			emit_jump(p, BPF_JEQ, 0x6000, L_TRACE);
+			emit_load(p, ARG_LO(3));
+			emit_jump(p, BPF_JSET, 0x80000000u, L_TRACE);
+		}
+		emit_ret(p, SECCOMP_RET_USER_NOTIF);
+	}
+}
+
+static struct prog ptrace_prog, lookup_prog;
+static struct sock_fprog ptrace_fprog, lookup_fprog;
+
+/* Built once, before any fork: tracer_install_filter only reads them.
+ * Both allow the baseline and trace everything else; the second sends the
+ * lookups of lookup_rules to the listener instead. */
+static void build_filters(void)
+{
+	struct prog *p = &ptrace_prog;
+	emit_header(p);
+	place(p, L_TRACE);
+	emit_ret(p, SECCOMP_RET_TRACE);
+	place(p, L_ALLOW);
+	emit_ret(p, SECCOMP_RET_ALLOW);
+	finish(p, &ptrace_fprog);
+
+	p = &lookup_prog;
+	emit_header(p);
+	emit_lookups(p);
+	place(p, L_TRACE);
+	emit_ret(p, SECCOMP_RET_TRACE);
+	place(p, L_ALLOW);
+	emit_ret(p, SECCOMP_RET_ALLOW);
+	finish(p, &lookup_fprog);
 }
 #endif
 
 const struct sock_fprog *tracer_filter(void)
 {
 #ifdef AUDIT_ARCH_NATIVE
-	if (!filter_prog.filter)
-		build_filter();
-	return &filter_prog;
+	if (!ptrace_fprog.filter)
+		build_filters();
+	return &ptrace_fprog;
 #else
 	return NULL;
 #endif
+}
+
+const struct sock_fprog *tracer_lookup_filter(void)
+{
+#ifdef AUDIT_ARCH_NATIVE
+	if (!lookup_fprog.filter)
+		build_filters();
+	return &lookup_fprog;
+#else
+	return NULL;
+#endif
+}
+
+/* Without CAP_SYS_ADMIN the kernel demands no_new_privs; with it we leave
+ * setuid binaries working (a root workload may run them). */
+static long install(const struct sock_fprog *prog, unsigned flags)
+{
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	if (r < 0 && errno == EACCES) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return -1;
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	}
+	return r;
 }
 
 int tracer_install_filter(void)
@@ -136,15 +284,15 @@ int tracer_install_filter(void)
 	const struct sock_fprog *prog = tracer_filter();
 	if (!prog)
 		return -ENOSYS;
-	/* Without CAP_SYS_ADMIN the kernel demands no_new_privs; with it we
-	 * leave setuid binaries working (a root workload may run them). */
-	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
-	if (r < 0 && errno == EACCES) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			return -errno;
-		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
-	}
-	return r < 0 ? -errno : 0;
+	/* The listener's fd stays open (close-on-exec) for the tracer to take
+	 * at the first traced call; waits that the tracer has received are
+	 * killable only, so a signal cannot fail a lookup with EINTR. A
+	 * kernel before 5.19, or a listener already in place (a nested
+	 * supervisor), leaves every call to ptrace. */
+	if (install(tracer_lookup_filter(),
+		    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) >= 0)
+		return 0;
+	return install(prog, 0) < 0 ? -errno : 0;
 }
 
 int seccomp_allowlist(const char *const *names, size_t n, struct sock_fprog *out,

@@ -93,7 +93,10 @@ struct sandbox_spec {
 	/* Installed by the workload itself right before execve, after every
 	 * namespace and id change; NULL: none. Must outlive sandbox_start. */
 	const struct sock_fprog *seccomp;
-	bool hold;                    /* workload stops before seccomp+exec until release */
+	/* Traced: the workload stops before its filter and exec until
+	 * sandbox_release, then installs the tracer's own filter
+	 * (tracer_install_filter; seccomp is ignored). */
+	bool hold;
 };
 
 /* A host file bound into the sandbox by --gpu (the RBOM marks them
@@ -115,6 +118,10 @@ pid_t sandbox_workload_pid(const struct sandbox *sb);
 pid_t sandbox_init_pid(const struct sandbox *sb);
 /* Let a held workload go on (a no-op when not held or already released). */
 int sandbox_release(struct sandbox *sb, struct qerr *err);
+/* The signals sandbox_start blocks in the calling thread (and the threads it
+ * starts later) for sandbox_wait or a watcher to forward: INT, TERM, HUP,
+ * QUIT, USR1, USR2. */
+void sandbox_forwarded_set(sigset_t *set);
 /* Wait for the workload, forwarding signals and enforcing spec.timeout.
  * *exit_code: its exit status, 128+N when killed by signal N, 124 when
  * the timeout killed it. Returns -1 with err set when the sandbox failed
@@ -169,16 +176,17 @@ int sandbox_user_lookup(const char *spec, const char *passwd, const char *group,
  *      or a futex) before it execs;
  *   2. tracer_attach(pid, root_dirfd, &t, err) seizes it (the pid must be a
  *      child of the caller or otherwise ptrace-able);
- *   3. the caller releases the held process, which installs tracer_filter()
- *      with tracer_install_filter() and execs: from then on every syscall
+ *   3. the caller releases the held process, which installs the tracer's
+ *      filter with tracer_install_filter() and execs: from then on every syscall
  *      outside the baseline stops it for the tracer;
  *   4. tracer_run(t, &status, err) follows the whole tree until every
  *      traced process is gone; status is the first process's wait status;
  *   5. tracer_report(t) gives the results (valid until tracer_free).
  * tracer_spawn() does 1–3 for a command on the host (tests, benchmarks).
  *
- * A tracer is single-threaded: one thread calls attach, run and free (ptrace
- * requests must come from the thread that attached). */
+ * One thread calls attach, run and free (ptrace requests must come from
+ * the thread that attached); run starts a second one for the lookup
+ * channel and ends it before it returns. */
 struct tracer;
 
 /* How a path was used; several bits per path. */
@@ -248,22 +256,32 @@ struct tracer_report {
 	struct tracer_process *procs;    /* in creation order */
 	size_t nprocs;
 	struct strvec warnings;          /* things the tracer could not follow */
-	uint64_t stops;                  /* all seccomp stops */
+	uint64_t stops;                  /* syscalls outside the baseline: ptrace stops and
+					  * lookups */
+	uint64_t lookups;                /* of them, answered through the listener */
 	uint64_t exit_stops;             /* syscall-exit stops: calls whose result was not
 					  * known before they ran (docs/tracer.md) */
 };
 
-/* The BPF program the tracee installs right before exec: ALLOW for the
+/* The BPF programs the tracee installs right before exec: ALLOW for the
  * baseline of hot syscalls, TRACE for everything else, and TRACE for a
- * foreign ABI (i386 int 0x80, x32). Static storage; NULL on an architecture
- * the tracer does not support. */
+ * foreign ABI (i386 int 0x80, x32). The lookup filter sends read-only
+ * lookups (stat family, access(F_OK), readlink, read-only opens) to a
+ * seccomp listener instead, which the tracer answers without a ptrace
+ * stop. Static storage; NULL on an architecture the tracer does not
+ * support. */
 const struct sock_fprog *tracer_filter(void);
+const struct sock_fprog *tracer_lookup_filter(void);
 /* In the held child, right before exec (async-signal-safe: raw syscalls
- * only). Sets PR_SET_NO_NEW_PRIVS only when the process lacks CAP_SYS_ADMIN
+ * only). Installs the lookup filter with a listener, or where the kernel
+ * cannot (before 5.19, or a listener already in place) tracer_filter().
+ * Sets PR_SET_NO_NEW_PRIVS only when the process lacks CAP_SYS_ADMIN
  * (the kernel demands one or the other; no_new_privs would also disable
  * setuid binaries, which a root workload may legitimately run). The
- * process must already be traced: a TRACE verdict without a tracer fails
- * the syscall with ENOSYS. Returns 0 or -errno. */
+ * process must already be traced (a TRACE verdict without a tracer fails
+ * the syscall with ENOSYS), and its next call must be a traced one
+ * (chdir, execve): the tracer takes the listener there. Returns 0 or
+ * -errno. */
 int tracer_install_filter(void);
 
 /* The baseline: syscall names the filter allows without stopping; every
@@ -341,6 +359,11 @@ struct profile_spec {
 					  * sandbox's own seccomp filter enforced */
 	bool probe_output_to_stderr;     /* the command probes' stdout, so that it does not
 					  * mix with the workload's */
+	/* Work of the caller's to do while the workload runs (the image's
+	 * catalog): in a thread of its own once the sandbox is up, joined
+	 * before profile_run returns. NULL: none. */
+	void (*meanwhile)(void *arg);
+	void *meanwhile_arg;
 };
 struct profile_run {
 	struct sandbox *sb;
@@ -365,6 +388,9 @@ void profile_run_release(struct profile_run *r);
  * (may be NULL) mapping paths to packages. *doc is NULL on error. */
 int profile_rbom(const struct profile_spec *ps, const char *image_name, const struct catalog *c,
 		 struct profile_run *r, json_t **doc, struct qerr *err);
+/* The RBOM of a traced run that ended. */
+json_t *profile_rbom_build(const struct profile_spec *ps, const char *image_name,
+			   const struct catalog *c, struct profile_run *r);
 /* A command line as an argv: its words, or /bin/sh -c CMD when it holds
  * shell syntax (quotes, $, pipes, redirections, globs, VAR=x). */
 void profile_command_argv(const char *cmd, struct strvec *argv);

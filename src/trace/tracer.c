@@ -40,7 +40,7 @@ static size_t slot_of(const struct tracer *t, pid_t tid)
 	return ((size_t)tid * 2654435761u) & (t->tcap - 1);
 }
 
-static struct tproc *thread_get(struct tracer *t, pid_t tid)
+struct tproc *thread_get(struct tracer *t, pid_t tid)
 {
 	for (size_t i = slot_of(t, tid);; i = (i + 1) & (t->tcap - 1)) {
 		if (t->threads[i].tid == tid)
@@ -169,14 +169,13 @@ static void resume(struct tracer *t, pid_t tid, int req, int sig)
 
 /* ---- stops -------------------------------------------------------------- */
 
-static void count_syscall(struct tracer *t, const struct __ptrace_syscall_info *si)
+void count_syscall(struct tracer *t, uint32_t arch, uint64_t nr)
 {
-	uint64_t nr = si->seccomp.nr;
-	if (si->arch == AUDIT_ARCH_X86_64 && !(nr & X32_BIT) && nr < SC_MAX)
+	if (arch == AUDIT_ARCH_X86_64 && !(nr & X32_BIT) && nr < SC_MAX)
 		t->sc_count[nr]++;
-	else if (si->arch == AUDIT_ARCH_X86_64 && (nr & X32_BIT) && (nr & ~X32_BIT) < SC_MAX)
+	else if (arch == AUDIT_ARCH_X86_64 && (nr & X32_BIT) && (nr & ~X32_BIT) < SC_MAX)
 		t->foreign_x32[nr & ~X32_BIT]++;
-	else if (si->arch == AUDIT_ARCH_I386 && nr < SC_MAX)
+	else if (arch == AUDIT_ARCH_I386 && nr < SC_MAX)
 		t->foreign_i386[nr]++;
 	else
 		t->foreign_other++;
@@ -190,9 +189,13 @@ static void on_seccomp(struct tracer *t, struct tproc *tp)
 		resume(t, tp->tid, PTRACE_CONT, 0);
 		return;
 	}
+	/* the held first process's first traced call, right after it
+	 * installed the filter: its listener, if it has one, is ours now */
+	if (!t->listener_sought && tp->tgid == t->first && !t->first_execed)
+		notify_take_listener(t, tp->tid);
 	t->stops++;
 	t->procs[tp->proc].stops++;
-	count_syscall(t, &si);
+	count_syscall(t, si.arch, si.seccomp.nr);
 	/* Only the native ABI's operands are decoded: a foreign ABI's calls
 	 * are counted (for the profile) and warned about. */
 	if (si.arch == AUDIT_ARCH_X86_64 && !(si.seccomp.nr & X32_BIT) &&
@@ -317,6 +320,7 @@ static void on_stopped(struct tracer *t, struct tproc *tp, int status)
 		break;
 	}
 	/* A signal on its way: deliver it unchanged. */
+	notify_restart_lookup(t, tid);
 	resume(t, tid, PTRACE_CONT, sig);
 }
 
@@ -347,17 +351,18 @@ int tracer_run(struct tracer *t, int *exit_status, struct qerr *err)
 				break;   /* nothing left to wait for */
 			return q_error(err, errno, "tracer: wait");
 		}
+		pthread_mutex_lock(&t->lock);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			on_gone(t, tid, status);
-			continue;
+		} else if (WIFSTOPPED(status)) {
+			struct tproc *tp = thread_get(t, tid);
+			if (!tp)
+				tp = thread_new(t, tid, 0);
+			on_stopped(t, tp, status);
 		}
-		if (!WIFSTOPPED(status))
-			continue;
-		struct tproc *tp = thread_get(t, tid);
-		if (!tp)
-			tp = thread_new(t, tid, 0);
-		on_stopped(t, tp, status);
+		pthread_mutex_unlock(&t->lock);
 	}
+	notify_stop(t);
 	*exit_status = t->first_status;
 	return 0;
 }
@@ -382,6 +387,8 @@ int tracer_attach(pid_t pid, int root_dirfd, struct tracer **out, struct qerr *e
 	t->first_status = -1;
 	t->root_dirfd = root_dirfd;
 	t->root_prefix = xstrdup(strcmp(buf, "/") ? buf : "");
+	t->listener = t->stop_fd = -1;
+	pthread_mutex_init(&t->lock, NULL);
 	t->sc_count = xcalloc(SC_MAX, sizeof(uint64_t));
 	t->foreign_i386 = xcalloc(SC_MAX, sizeof(uint64_t));
 	t->foreign_x32 = xcalloc(SC_MAX, sizeof(uint64_t));

@@ -397,6 +397,55 @@ bool decode_entry(struct tracer *t, struct tproc *tp, const struct __ptrace_sysc
 	return false;
 }
 
+/* A lookup the listener received: its operands, read while the caller
+ * waits (its memory, cwd and fds are what the kernel will use). False when
+ * the call is no lookup after all (the filter and decode_paths disagree). */
+bool lookup_operands(struct tracer *t, struct tproc *tp, const struct __ptrace_syscall_info *si)
+{
+	struct pending *pd = &tp->pend;
+	pending_clear(pd);
+	pd->nr = (int)si->seccomp.nr;
+	pd->kind = PEND_PATHS;
+	if (decode_paths(t, tp, si) && pd->np == 1)
+		return true;
+	tracer_warn(t, "%s: sent to the lookup channel, but not a lookup",
+		    sc_name(pd->nr) ? sc_name(pd->nr) : "?");
+	pending_clear(pd);
+	return false;
+}
+
+/* ... and recorded as the kernel answers it (docs/tracer.md, "Two
+ * channels"), which the tree and the caller's credentials tell. */
+void lookup_record(struct tracer *t, struct tproc *tp)
+{
+	struct pending *pd = &tp->pend;
+	struct pop *p = &pd->p[0];
+	int r = predict_pop(t, tp->tid, p, pd->need | PRED_CREDS);
+	record_pop(t, tp->tid, p, r == PREDICT_UNKNOWN ? -EIO : r);
+	pending_clear(pd);
+}
+
+/* Could this open block, or be interrupted, by itself: does it name a
+ * FIFO, a device or a socket? */
+bool lookup_may_block(struct tracer *t, pid_t tid, const struct __ptrace_syscall_info *si)
+{
+	if (si->seccomp.nr != SYS_open && si->seccomp.nr != SYS_openat)
+		return false;
+	struct tproc tp = { .tid = tid, .tgid = tid };
+	tp.pend.nr = (int)si->seccomp.nr;
+	bool may = true;
+	if (decode_paths(t, &tp, si) && tp.pend.np == 1 && tp.pend.p[0].path) {
+		struct pop *p = &tp.pend.p[0];
+		cleanup_free char *res = resolve_path(t, tid, p->base, p->path, p->nofollow, NULL);
+		struct stat st;
+		may = fstatat(t->root_dirfd, strcmp(res, "/") ? res + 1 : ".", &st,
+			      AT_SYMLINK_NOFOLLOW) == 0 &&
+		      !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode);
+	}
+	pending_clear(&tp.pend);
+	return may;
+}
+
 /* ---- at the syscall exit ------------------------------------------------ */
 
 static void root_reason(struct tracer *t, const char *why)

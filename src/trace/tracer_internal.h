@@ -5,6 +5,7 @@
 
 #include "trace/trace.h"
 
+#include <pthread.h>
 #include <sys/ptrace.h>
 
 #define SC_MAX 512   /* syscall numbers counted per ABI: 0..SC_MAX-1 */
@@ -86,9 +87,32 @@ struct tracer {
 	uint64_t exit_stops;         /* syscall-exit stops taken */
 	unsigned writers;            /* threads with a tree-changing call under way */
 
+	/* The lookup channel (tracer_notify.c): lookups answered by a thread
+	 * of ours through a seccomp listener, without a ptrace stop. */
+	int listener;                /* -1: none, every call stops under ptrace */
+	bool listener_sought;        /* looked for in the first process */
+	int stop_fd;                 /* eventfd: the lookup thread ends */
+	pthread_t listen_thread;
+	bool listening;
+	pthread_mutex_t lock;        /* held by either thread while it uses the tracer */
+	uint64_t lookups;            /* calls answered through the listener */
+
 	struct tracer_report report;
 	bool report_built;
 };
+
+/* tracer.c */
+struct tproc *thread_get(struct tracer *t, pid_t tid);
+void count_syscall(struct tracer *t, uint32_t arch, uint64_t nr);
+
+/* tracer_notify.c */
+/* At the first traced call of the first process: take its listener (if
+ * the lookup filter is in place) and start the lookup thread. */
+void notify_take_listener(struct tracer *t, pid_t pid);
+void notify_stop(struct tracer *t);
+/* At a signal-delivery stop: a lookup the signal interrupted while it
+ * waited for us is restarted, whatever the handler's SA_RESTART. */
+void notify_restart_lookup(struct tracer *t, pid_t tid);
 
 /* syscalls.c */
 const char *sc_name(int nr);          /* x86_64 name or NULL */
@@ -116,6 +140,8 @@ void record_pop(struct tracer *t, pid_t tid, const struct pop *p, int64_t rval);
 #define NEED_DIR     4u   /* O_DIRECTORY: ENOTDIR otherwise */
 #define NEED_LINK    8u   /* readlink: a symlink (EINVAL otherwise) */
 #define NEED_NOLINK 16u   /* O_NOFOLLOW open: ELOOP on a symlink */
+#define PRED_CREDS  32u   /* where permissions decide, decide them with the caller's
+			   * credentials (the lookup channel sees no exit) */
 #define PREDICT_UNKNOWN 1
 int predict_pop(struct tracer *t, pid_t tid, struct pop *p, unsigned need);
 /* Record one use of an already resolved path. */
@@ -139,5 +165,8 @@ void finish_pending(struct tracer *t, struct tproc *tp, int64_t rval);
 void pending_clear(struct pending *p);
 bool pend_mutates(const struct pending *pd);
 void exec_done(struct tracer *t, struct tproc *tp);
+bool lookup_operands(struct tracer *t, struct tproc *tp, const struct __ptrace_syscall_info *si);
+void lookup_record(struct tracer *t, struct tproc *tp);
+bool lookup_may_block(struct tracer *t, pid_t tid, const struct __ptrace_syscall_info *si);
 
 #endif

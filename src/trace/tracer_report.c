@@ -97,6 +97,7 @@ const struct tracer_report *tracer_report(struct tracer *t)
 	r->warnings = t->warnings;
 	r->stops = t->stops;
 	r->exit_stops = t->exit_stops;
+	r->lookups = t->lookups;
 	build_syscalls(t, r);
 	return r;
 }
@@ -115,6 +116,8 @@ void tracer_free(struct tracer *t)
 		if (t->threads[i].tid)
 			while (waitpid(t->threads[i].tid, NULL, __WALL) < 0 && errno == EINTR)
 				;
+	notify_stop(t);
+	pthread_mutex_destroy(&t->lock);
 	free(t->threads);
 	for (size_t i = 0; i < t->npaths; i++) {
 		free(t->paths[i].path);

@@ -50,8 +50,8 @@ static void dump(const struct tracer_report *r, FILE *f)
 			(unsigned long long)r->procs[i].threads, (unsigned long long)r->procs[i].stops);
 	for (size_t i = 0; i < r->warnings.n; i++)
 		fprintf(f, "warning %s\n", r->warnings.v[i]);
-	fprintf(f, "stops %llu exit-stops %llu\n", (unsigned long long)r->stops,
-		(unsigned long long)r->exit_stops);
+	fprintf(f, "stops %llu lookups %llu exit-stops %llu\n", (unsigned long long)r->stops,
+		(unsigned long long)r->lookups, (unsigned long long)r->exit_stops);
 }
 
 int main(int argc, char **argv)
@@ -73,9 +73,9 @@ int main(int argc, char **argv)
 	}
 	const struct tracer_report *r = tracer_report(t);
 	if (quiet)
-		fprintf(stderr, "tracedump: %zu paths, %zu syscalls, %llu stops (%llu at exit), %zu processes\n",
-			r->npaths, r->nsyscalls, (unsigned long long)r->stops,
-			(unsigned long long)r->exit_stops, r->nprocs);
+		fprintf(stderr, "tracedump: %zu paths, %zu syscalls, %llu stops (%llu lookups, %llu at exit), "
+			"%zu processes\n", r->npaths, r->nsyscalls, (unsigned long long)r->stops,
+			(unsigned long long)r->lookups, (unsigned long long)r->exit_stops, r->nprocs);
 	else
 		dump(r, stdout);
 	tracer_free(t);

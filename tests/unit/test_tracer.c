@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -582,6 +583,32 @@ static void test_signal(void **state)
 	free(h);
 }
 
+/* Lookups under a storm of signals whose handler lacks SA_RESTART: never
+ * EINTR, traced as untraced, though the lookup channel makes them wait. */
+static void test_sigstorm(void **state)
+{
+	(void)state;
+	char *h = helper("tt_sigstorm");
+	char *argv[] = { h, NULL };
+	struct run u, tr;
+	struct tracer *t = both(argv, &u, &tr, true);
+	SKIP_IF_NO_TRACE(t);
+	assert_string_equal(tr.out, "lookups 16000 eintr 0 signals>0 yes\n");
+	const struct tracer_report *r = tracer_report(t);
+	/* since Linux 5.19 (killable listener waits) the lookups are answered
+	 * through the listener, without a ptrace stop */
+	struct utsname un;
+	unsigned major = 0, minor = 0;
+	if (uname(&un) == 0 && sscanf(un.release, "%u.%u", &major, &minor) == 2 &&
+	    (major > 5 || (major == 5 && minor >= 19)))
+		assert_true(r->lookups >= 16000);
+	assert_true(r->stops >= r->lookups);
+	tracer_free(t);
+	run_free(&u);
+	run_free(&tr);
+	free(h);
+}
+
 static void test_stop(void **state)
 {
 	(void)state;
@@ -833,6 +860,7 @@ int main(void)
 		cmocka_unit_test(test_daemon),
 		cmocka_unit_test(test_mtexec),
 		cmocka_unit_test(test_signal),
+		cmocka_unit_test(test_sigstorm),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_shebang),
 		cmocka_unit_test(test_hostile),
