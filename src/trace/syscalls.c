@@ -244,26 +244,27 @@ static void build_filters(void)
 }
 #endif
 
-const struct sock_fprog *tracer_filter(void)
+/* NULL on an architecture the tracer does not support */
+static const struct sock_fprog *filter(bool lookups)
 {
 #ifdef AUDIT_ARCH_NATIVE
 	if (!ptrace_fprog.filter)
 		build_filters();
-	return &ptrace_fprog;
+	return lookups ? &lookup_fprog : &ptrace_fprog;
 #else
+	(void)lookups;
 	return NULL;
 #endif
 }
 
+const struct sock_fprog *tracer_filter(void)
+{
+	return filter(false);
+}
+
 const struct sock_fprog *tracer_lookup_filter(void)
 {
-#ifdef AUDIT_ARCH_NATIVE
-	if (!lookup_fprog.filter)
-		build_filters();
-	return &lookup_fprog;
-#else
-	return NULL;
-#endif
+	return filter(true);
 }
 
 /* Without CAP_SYS_ADMIN the kernel demands no_new_privs; with it we leave

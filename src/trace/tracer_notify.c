@@ -98,7 +98,8 @@ static void *listen_main(void *arg)
 	return NULL;
 }
 
-/* fd in pid's table that is a seccomp listener, or -1 */
+/* fd in pid's table that is a seccomp listener; -1: none; -2: the table
+ * cannot be read */
 static int find_listener_fd(pid_t pid)
 {
 	char dir[64], link[64 + 256], target[64];
@@ -115,8 +116,9 @@ static int find_listener_fd(pid_t pid)
 		if (!strcmp(target, "anon_inode:seccomp notify"))
 			found = atoi(e->d_name);
 	}
-	if (d)
-		closedir(d);
+	if (!d)
+		return -2;
+	closedir(d);
 	return found;
 }
 
@@ -124,14 +126,15 @@ void notify_take_listener(struct tracer *t, pid_t pid)
 {
 	t->listener_sought = true;
 	int fd = find_listener_fd(pid);
-	if (fd < 0)
+	if (fd == -1)
 		return;   /* the ptrace-only filter: an older kernel, or a nested listener */
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	errno = EACCES;
+	int pidfd = fd < 0 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
 	int lfd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (lfd < 0) {
-		/* its lookups would wait for an answer forever */
+		/* with nobody listening, its lookups would fail with ENOSYS */
 		tracer_warn(t, "pid %d: the seccomp listener could not be taken: %s", (int)pid,
 			    strerror(errno));
 		kill(pid, SIGKILL);
