@@ -153,22 +153,29 @@ struct lookup_rule {
 	int arg;            /* -1: every call of nr */
 	uint32_t must_be_0; /* bits of the argument that must be clear */
 	bool positive;      /* instead: the argument is an int > 0 (a buffer size) */
+	int arg2;           /* 0, or a second argument whose must_be_0_2 bits … */
+	uint32_t must_be_0_2;
 };
 
 #define OPEN_PLAIN (O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | 0100000 | O_PATH)
 #define STAT_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)
+#define STATX_SYNC_BITS 0x6000u      /* AT_STATX_SYNC_TYPE: both set is EINVAL */
+#define STATX_RESERVED 0x80000000u   /* in the mask: EINVAL */
 
 static const struct lookup_rule lookup_rules[] = {
-	{ SYS_newfstatat, 3, ~(uint32_t)STAT_FLAGS, false },
-	{ SYS_openat, 2, ~(uint32_t)OPEN_PLAIN, false },   /* O_RDONLY is 0: O_ACCMODE clear */
-	{ SYS_statx, 2, ~(uint32_t)(STAT_FLAGS | 0x6000), false },   /* sync bits: below */
-	{ SYS_open, 1, ~(uint32_t)OPEN_PLAIN, false },
-	{ SYS_stat, -1, 0, false },
-	{ SYS_lstat, -1, 0, false },
-	{ SYS_access, 1, ~0u, false },      /* F_OK */
-	{ SYS_faccessat, 2, ~0u, false },
-	{ SYS_readlink, 2, 0, true },
-	{ SYS_readlinkat, 3, 0, true },
+	{ SYS_newfstatat, 3, ~(uint32_t)STAT_FLAGS, false, 0, 0 },
+	{ SYS_openat, 2, ~(uint32_t)OPEN_PLAIN, false, 0, 0 },   /* O_RDONLY is 0: O_ACCMODE clear */
+	{ SYS_statx, 2, ~(uint32_t)STAT_FLAGS & ~STATX_SYNC_BITS, false, 3, STATX_RESERVED },
+	{ SYS_open, 1, ~(uint32_t)OPEN_PLAIN, false, 0, 0 },
+	{ SYS_stat, -1, 0, false, 0, 0 },
+	{ SYS_lstat, -1, 0, false, 0, 0 },
+	{ SYS_access, 1, ~0u, false, 0, 0 },       /* F_OK */
+	{ SYS_faccessat, 2, ~0u, false, 0, 0 },
+	/* glibc's faccessat(): F_OK, and the flags the call accepts */
+	{ SYS_faccessat2, 2, ~0u, false, 3,
+	  ~(uint32_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) },
+	{ SYS_readlink, 2, 0, true, 0, 0 },
+	{ SYS_readlinkat, 3, 0, true, 0, 0 },
 };
 
 static void emit_header(struct prog *p)
@@ -187,6 +194,31 @@ static void emit_header(struct prog *p)
 		emit_jump(p, BPF_JEQ, (uint32_t)baseline_nrs[k], L_ALLOW);
 }
 
+/* One rule: NOTIFY when its arguments are those of a lookup, else TRACE. */
+static void emit_rule(struct prog *p, const struct lookup_rule *r)
+{
+	if (r->arg < 0) {
+		emit_ret(p, SECCOMP_RET_USER_NOTIF);
+		return;
+	}
+	emit_load(p, ARG_LO(r->arg));
+	if (r->positive) {
+		emit_jump(p, BPF_JEQ, 0, L_TRACE);
+		emit_jump(p, BPF_JGE, 0x80000000u, L_TRACE);
+	} else {
+		emit_jump(p, BPF_JSET, r->must_be_0, L_TRACE);
+	}
+	if (r->nr == SYS_statx) {
+		emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, STATX_SYNC_BITS));
+		emit_jump(p, BPF_JEQ, STATX_SYNC_BITS, L_TRACE);
+	}
+	if (r->arg2) {
+		emit_load(p, ARG_LO(r->arg2));
+		emit_jump(p, BPF_JSET, r->must_be_0_2, L_TRACE);
+	}
+	emit_ret(p, SECCOMP_RET_USER_NOTIF);
+}
+
 static void emit_lookups(struct prog *p)
 {
 	size_t n = ARRAY_SIZE(lookup_rules);
@@ -194,26 +226,8 @@ static void emit_lookups(struct prog *p)
 		emit_jump(p, BPF_JEQ, (uint32_t)lookup_rules[i].nr, L_RULE0 + i);
 	emit_ret(p, SECCOMP_RET_TRACE);
 	for (size_t i = 0; i < n; i++) {
-		const struct lookup_rule *r = &lookup_rules[i];
 		place(p, L_RULE0 + i);
-		if (r->arg < 0) {
-			emit_ret(p, SECCOMP_RET_USER_NOTIF);
-			continue;
-		}
-		emit_load(p, ARG_LO(r->arg));
-		if (r->positive) {
-			emit_jump(p, BPF_JEQ, 0, L_TRACE);
-			emit_jump(p, BPF_JGE, 0x80000000u, L_TRACE);
-		} else {
-			emit_jump(p, BPF_JSET, r->must_be_0, L_TRACE);
-		}
-		if (r->nr == SYS_statx) {   /* both sync bits: EINVAL; a reserved mask bit too */
-			emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x6000));
-			emit_jump(p, BPF_JEQ, 0x6000, L_TRACE);
-			emit_load(p, ARG_LO(3));
-			emit_jump(p, BPF_JSET, 0x80000000u, L_TRACE);
-		}
-		emit_ret(p, SECCOMP_RET_USER_NOTIF);
+		emit_rule(p, &lookup_rules[i]);
 	}
 }
 

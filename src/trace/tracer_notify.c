@@ -174,8 +174,8 @@ static bool is_lookup(uint64_t nr)
 {
 	switch (nr) {
 	case SYS_newfstatat: case SYS_openat: case SYS_statx: case SYS_open: case SYS_stat:
-	case SYS_lstat: case SYS_access: case SYS_faccessat: case SYS_readlink:
-	case SYS_readlinkat:
+	case SYS_lstat: case SYS_access: case SYS_faccessat: case SYS_faccessat2:
+	case SYS_readlink: case SYS_readlinkat:
 		return true;
 	default:
 		return false;
