@@ -159,8 +159,8 @@ void workload_command(struct workload_opts *o, int argc, char **argv, int image_
 
 int workload_spec(struct workload_opts *o, struct image *img, struct qerr *err)
 {
-	/* The tracer shares the workload's CPUs: on one CPU, a stop hands the
-	 * CPU over instead of waking an idle one (docs/tracer.md). */
+	/* quench, and the tracer with it, shares the workload's CPUs: the
+	 * workload is measured on those CPUs alone, tracer included. */
 	if (o->has_cpus && sched_setaffinity(0, sizeof(o->cpus), &o->cpus) < 0)
 		return q_error(err, errno, "--cpuset-cpus");
 	if (sandbox_argv(&img->config, o->has_entrypoint ? &o->entrypoint : NULL, &o->cmd,
