@@ -217,6 +217,11 @@ static json_t *workload_json(const struct rbom_run *run, const struct tracer_rep
 	json_object_set_new(w, "rootReasons", strvec_json(&r->root_reasons));
 	json_object_set_new(w, "started", time_json(run->started));
 	json_object_set_new(w, "ended", time_json(run->ended));
+	/* what following it cost: calls outside the baseline, how many of them
+	 * were lookups answered by the listener, and exit stops (docs/tracer.md) */
+	json_object_set_new(w, "tracer", json_pack("{s:I, s:I, s:I}", "calls", (json_int_t)r->stops,
+						   "lookups", (json_int_t)r->lookups,
+						   "exitStops", (json_int_t)r->exit_stops));
 	return w;
 }
 

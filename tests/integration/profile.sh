@@ -6,6 +6,8 @@
 #     re's modules read, libc loaded (libc6), a missing file probed, a
 #     file written; packages used and never touched
 #   - syscalls: observed ones (execve, openat) and the baseline (read)
+#   - the lookup channel: lookups answered by the listener; traced under
+#     another supervisor's listener (ptrace alone), the same RBOM
 #   - ports: a TCP bind on 127.0.0.1; root needed for a bind to port 80
 #   - --duration ends a long workload (exit 0); --probe-cmd runs inside the
 #     sandbox and ends the profile; a failing probe is its exit code
@@ -54,6 +56,32 @@ has "syscalls observed: execve, openat" \
 	'[.syscalls[] | select(.baseline == false) | .name] | (index("execve") != null) and (index("openat") != null)'
 has "syscalls of the baseline: read" '.syscalls[] | select(.name == "read") | .baseline'
 has "no root needed" '.workloads[0].needsRoot == false'
+
+# The two channels of docs/tracer.md see the same: the lookups through the
+# listener, or, under another supervisor's listener (tests/trace/tt_nested:
+# one listener per filter chain), every call through ptrace.
+case $(uname -r) in [1-4].* | 5.[0-9].* | 5.1[0-8].*) old_kernel=1 ;; *) old_kernel= ;; esac
+[ -n "$old_kernel" ] || has "lookups answered by the listener" \
+	'.workloads[0].tracer.lookups > 100 and .workloads[0].tracer.lookups <= .workloads[0].tracer.calls'
+nested=$(dirname "$QUENCH")/tests/trace/tt_nested
+if [ -x "$nested" ]; then
+	script='import json, ssl, sqlite3, email.utils; print(json.dumps(1))'
+	"$QUENCH" profile -q -o "$T_ROOT/listener.json" "$IMG" -- python3 -c "$script" >/dev/null &&
+		"$nested" "$QUENCH" profile -q -o "$T_ROOT/ptrace.json" "$IMG" -- python3 -c "$script" >/dev/null
+	st=$?
+	same() { jq -c "$1" "$T_ROOT/listener.json" | sort >"$T_ROOT/l.txt"
+		 jq -c "$1" "$T_ROOT/ptrace.json" | sort >"$T_ROOT/p.txt"
+		 cmp -s "$T_ROOT/l.txt" "$T_ROOT/p.txt"; }
+	if [ "$st" = 0 ] && jq -e '.workloads[0].tracer.lookups == 0' "$T_ROOT/ptrace.json" >/dev/null &&
+	   same '.files[] | [.path, .uses, .linkTarget]' && same '.syscalls[] | .name' &&
+	   same '.libraries[] | .path' && same '.executables[] | [.path, .argv0]'; then
+		pass "listener and ptrace alone: the same files, uses, libraries, executables and syscalls"
+	else
+		fail "listener vs ptrace alone (exit $st)" "$(diff "$T_ROOT/l.txt" "$T_ROOT/p.txt" | head -20)"
+	fi
+else
+	skip "listener vs ptrace alone: $nested is not built"
+fi
 
 q_run profile -o "$T_ROOT/exit.json" "$IMG" -- sh -c 'exit 7'
 [ "$Q_RC" = 7 ] && has "exit code passes through, and is in the RBOM" '.workloads[0].exitCode == 7' "$T_ROOT/exit.json" ||
