@@ -505,6 +505,13 @@ static void print_workloads(FILE *out, json_t *doc)
 			json_get_str(w, "ended") ? json_get_str(w, "ended") : "?");
 		json_array_foreach(json_get_arr(w, "rootReasons"), k, a)
 			fprintf(out, "            needs root: %s\n", json_string_value(a));
+		json_t *tr = json_get_obj(w, "tracer");
+		if (tr)
+			fprintf(out, "            traced: %lld calls, %lld of them lookups answered "
+				     "without a stop, %lld exit stops\n",
+				(long long)json_integer_value(json_object_get(tr, "calls")),
+				(long long)json_integer_value(json_object_get(tr, "lookups")),
+				(long long)json_integer_value(json_object_get(tr, "exitStops")));
 	}
 }
 

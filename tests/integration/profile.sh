@@ -159,6 +159,7 @@ q_run profile --merge "$T_ROOT/notrbom.json" -o "$T_ROOT/bad.json"
 
 q_run profile --format table -o "$T_ROOT/t.json" "$IMG" -- true
 grep -q "^packages: .* used, .* never touched" "$Q_ERR" && grep -q "^syscalls: " "$Q_ERR" &&
+	grep -q "^ *traced: [0-9]* calls, [0-9]* of them lookups" "$Q_ERR" &&
 	pass "--format table: a summary on stderr" || fail "table" "$(cat "$Q_ERR")"
 q_run profile "$IMG"
 [ "$Q_RC" = 2 ] && pass "no -o: usage error" || fail "no -o: exit $Q_RC"
