@@ -120,10 +120,13 @@ static _Noreturn void workload(const struct sb_plan *p, int sock)
 	if (setresgid(p->gid, p->gid, p->gid) < 0 || setresuid(p->uid, p->uid, p->uid) < 0)
 		goto fail_ids;
 	if (p->hold || p->seccomp) {
-		int r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno
-			: p->hold ? tracer_install_filter()
-			: syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, p->seccomp) < 0 ? -errno
-			: 0;
+		int r = 0;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			r = -errno;
+		else if (p->hold)   /* traced: the tracer's filter */
+			r = tracer_install_filter();
+		else if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, p->seccomp) < 0)
+			r = -errno;
 		if (r < 0) {
 			sb_send(sock, SB_MSG_ERROR, -r, 0, "install the seccomp filter", "");
 			_exit(127);

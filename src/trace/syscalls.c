@@ -178,6 +178,14 @@ static const struct lookup_rule lookup_rules[] = {
 	{ SYS_readlinkat, 3, 0, true, 0, 0 },
 };
 
+bool sc_is_lookup(int nr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(lookup_rules); i++)
+		if (lookup_rules[i].nr == nr)
+			return true;
+	return false;
+}
+
 static void emit_header(struct prog *p)
 {
 	/* A foreign ABI (i386 via int 0x80) numbers its syscalls differently:

@@ -117,6 +117,7 @@ void notify_restart_lookup(struct tracer *t, pid_t tid);
 /* syscalls.c */
 const char *sc_name(int nr);          /* x86_64 name or NULL */
 bool sc_is_baseline(int nr);
+bool sc_is_lookup(int nr);        /* the lookup filter may send it to the listener */
 
 /* paths.c */
 /* Read a NUL-terminated string of at most PATH_MAX bytes from the tracee.

@@ -169,19 +169,6 @@ void notify_stop(struct tracer *t)
 	t->stop_fd = t->listener = -1;
 }
 
-/* Lookups: calls the filter may send to the listener. */
-static bool is_lookup(uint64_t nr)
-{
-	switch (nr) {
-	case SYS_newfstatat: case SYS_openat: case SYS_statx: case SYS_open: case SYS_stat:
-	case SYS_lstat: case SYS_access: case SYS_faccessat: case SYS_faccessat2:
-	case SYS_readlink: case SYS_readlinkat:
-		return true;
-	default:
-		return false;
-	}
-}
-
 void notify_restart_lookup(struct tracer *t, pid_t tid)
 {
 	if (t->listener < 0)
@@ -189,7 +176,8 @@ void notify_restart_lookup(struct tracer *t, pid_t tid)
 	struct user_regs_struct regs;
 	if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
 		return;
-	if ((int64_t)regs.rax != -ERESTARTSYS_ || !is_lookup(regs.orig_rax))
+	if ((int64_t)regs.rax != -ERESTARTSYS_ || regs.orig_rax >= SC_MAX ||
+	    !sc_is_lookup((int)regs.orig_rax))
 		return;
 	/* The wait for us is over before the call begins; only an open that
 	 * reached a FIFO or a device could be interrupted by itself (and

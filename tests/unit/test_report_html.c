@@ -18,6 +18,19 @@ static json_t *parse(const char *text)
 	return j;
 }
 
+/* report_harden_table's text for j (caller frees) */
+static char *table_text(json_t *j, unsigned flags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		fail_msg("open_memstream");
+	report_harden_table(f, j, flags);
+	fclose(f);
+	return buf;
+}
+
 /* A report as harden writes it, with findings of every class and severity
  * (out of order) and a field a later quench may add. */
 static const char report[] =
@@ -166,11 +179,7 @@ static void t_escaping(void **state)
 	assert_non_null(strstr(html, "<span class=\"sev sev-unknown\">high&quot;&gt;&lt;b&gt;</span>"));
 	free(html);
 
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	report_harden_table(f, j, REPORT_TABLE_FULL);
-	fclose(f);
+	char *buf = table_text(j, REPORT_TABLE_FULL);
 	assert_null(strchr(buf, '\x1b'));
 	assert_non_null(strstr(buf, "a?[31mb"));
 	free(buf);
@@ -197,11 +206,7 @@ static void t_missing(void **state)
 				     "<p class=\"note\">chosen for the hardened image (--user)</p>"));
 	free(html);
 
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	report_harden_table(f, j, REPORT_TABLE_FULL);
-	fclose(f);
+	char *buf = table_text(j, REPORT_TABLE_FULL);
 	assert_non_null(strstr(buf, "files                              10                  4\n"));
 	assert_non_null(strstr(buf, "executables                         -                  2\n"));
 	assert_non_null(strstr(buf, "findings: not in this report"));
@@ -222,11 +227,7 @@ static void t_table(void **state)
 {
 	(void)state;
 	json_t *j = parse(report);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	report_harden_table(f, j, 0);
-	fclose(f);
+	char *buf = table_text(j, 0);
 	assert_string_equal(buf,
 		"                               source           hardened\n"
 		"size                         95.2 MiB           11.1 MiB\n"
@@ -241,9 +242,7 @@ static void t_table(void **state)
 		"findings                            9                  5  (3 reachable, 2 present, 4 removed)\n"
 		"validation: passed; image sha256:bb\n");
 	free(buf);
-	f = open_memstream(&buf, &len);
-	report_harden_table(f, j, REPORT_TABLE_FULL);
-	fclose(f);
+	buf = table_text(j, REPORT_TABLE_FULL);
 	assert_non_null(strstr(buf, "dropped: 11 setuid bits, 2 device nodes\n"));
 	const char *first = strstr(buf, "\nfinding left");
 	assert_non_null(first);
